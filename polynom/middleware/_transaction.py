@@ -1,0 +1,80 @@
+"""Transaction middleware: a context that exits normally commits, one that raises rolls back."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+_log = logging.getLogger("polynom.dal")
+
+
+class TransactionMiddleware:
+    """Commit the context's session when the context exits normally; roll back when it raises.
+
+    The exception that ended the context reaches the caller unchanged (same object, same
+    traceback); a failure of the rollback itself is logged, never raised in its place.
+    If the commit fails, the session is rolled back and the commit's error is raised.
+    A context that opened no session does nothing here; one that used only the bare
+    connection (``ctx.connection``) has that connection committed or rolled back instead.
+
+    Register it first (outermost): middleware after it runs inside the transaction and
+    can still write; its own teardown then decides for all of them.
+    """
+
+    def __init__(self, *, session: str = "session", connection: str = "connection") -> None:
+        #: Resource names of the session and of the bare connection.
+        self.session = session
+        self.connection = connection
+
+    def __call__(self, context: Any) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            self._rollback(context)
+            raise
+        else:
+            self._commit(context)
+
+    def _commit(self, context: Any) -> None:
+        if self.session in context:
+            session = getattr(context, self.session)
+            if not _is_active(session):
+                return
+            try:
+                session.commit()
+            except BaseException:
+                if _is_active(session):
+                    _quiet_rollback(session)
+                raise
+        elif self.connection in context:
+            conn = getattr(context, self.connection)
+            try:
+                conn.commit()
+            except BaseException:
+                _quiet_rollback(conn)
+                raise
+
+    def _rollback(self, context: Any) -> None:
+        if self.session in context:
+            session = getattr(context, self.session)
+            if _is_active(session):
+                _quiet_rollback(session)
+        elif self.connection in context:
+            _quiet_rollback(getattr(context, self.connection))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} session={self.session!r}>"
+
+
+def _is_active(session: Any) -> bool:
+    """True while the session can still commit or roll back (state ``ACTIVE``)."""
+    return bool(session.get_session_state().name == "ACTIVE")
+
+
+def _quiet_rollback(target: Any) -> None:
+    """Roll back without letting a rollback failure hide the error being handled."""
+    try:
+        target.rollback()
+    except Exception:
+        _log.exception("polynom DAL: rollback failed (the original error is raised)")
