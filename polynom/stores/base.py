@@ -34,6 +34,17 @@ class StoreConnection(abc.ABC):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         """Run one Polypheny SQL statement with bound ``?`` parameters."""
 
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run one statement once per parameter row; return the total rows affected.
+
+        Stores override this to send the rows in one batch (one round trip).
+        """
+        total = 0
+        for params in rows:
+            count = self.execute(sql, params).rowcount
+            total += max(count, 0)
+        return total
+
     @abc.abstractmethod
     def commit(self) -> None:
         """Make the transaction's writes durable and visible to others."""
