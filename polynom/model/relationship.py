@@ -1,0 +1,310 @@
+"""``Relationship``: a model attribute that holds related models.
+
+The direction comes from the foreign keys: when the owner's schema has a foreign key to the
+target, the attribute holds one model (``bike.owner``); when the target's schema has a
+foreign key to the owner, it holds a list (``owner.bikes``). ``back_populates`` keeps the
+other side in step in memory. Cascades (comma separated):
+
+- ``save-update`` (the default): adding a model to a session adds its related models.
+- ``delete``: deleting a model deletes its related models (loading them if needed).
+- ``all``: ``save-update`` and ``delete``.
+- ``delete-orphan``: a model removed from its parent (or replaced) is deleted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, SupportsIndex
+
+from polynom.errors import DetachedModelError, RelationshipError
+from polynom.model.model import DELETED, PENDING, PERSISTENT, TRANSIENT, BaseModel
+from polynom.model.model_registry import resolve_model
+
+if TYPE_CHECKING:
+    from polynom.schema.field import ForeignKeyField
+
+__all__ = ["Relationship"]
+
+_CASCADES = {"save-update", "delete", "all", "delete-orphan", "merge", "refresh-expire"}
+
+
+class Relationship:
+    """Related models, by class or by dotted name of a ``@polynom_model`` class."""
+
+    def __init__(
+        self,
+        target_model: type[BaseModel] | str,
+        back_populates: str | None = None,
+        cascade: str | None = None,
+        foreign_key: str | None = None,
+    ) -> None:
+        if target_model is None:
+            raise RelationshipError("Relationship needs a target model (class or dotted name)")
+        self._target = target_model
+        self.back_populates = back_populates
+        self.foreign_key_name = foreign_key
+        words = {w.strip() for w in (cascade or "save-update").split(",") if w.strip()}
+        unknown = words - _CASCADES
+        if unknown:
+            raise RelationshipError(
+                f"unknown cascade {', '.join(sorted(unknown))}; use {', '.join(sorted(_CASCADES))}"
+            )
+        if "all" in words:
+            words |= {"save-update", "delete"}
+        self.cascade = frozenset(words)
+        self.name = ""
+        self.owner: type[BaseModel] | None = None
+        self._fk: ForeignKeyField | None = None
+        self._scalar: bool | None = None
+
+    def __set_name__(self, owner: type[BaseModel], name: str) -> None:
+        self.owner = owner
+        self.name = name
+        self._key = f"_pn_rel_{name}"
+
+    # -- resolution ----------------------------------------------------------------------
+
+    @property
+    def target(self) -> type[BaseModel]:
+        """The related model class (a dotted name is resolved on first use)."""
+        if isinstance(self._target, str):
+            self._target = resolve_model(self._target, f"relationship {self}")
+        return self._target
+
+    def _resolve(self) -> None:
+        owner, target = self.owner, self.target
+        assert owner is not None
+        mine = [
+            fk
+            for fk in owner._pn_schema.foreign_keys()
+            if fk.referenced_schema is target._pn_schema
+        ]
+        theirs = [
+            fk
+            for fk in target._pn_schema.foreign_keys()
+            if fk.referenced_schema is owner._pn_schema
+        ]
+        if self.foreign_key_name:
+            mine = [
+                f for f in mine if self.foreign_key_name in (f.db_field_name, f.python_field_name)
+            ]
+            theirs = [
+                f for f in theirs if self.foreign_key_name in (f.db_field_name, f.python_field_name)
+            ]
+        candidates, scalar = (mine, True) if mine else (theirs, False)
+        if not candidates:
+            raise RelationshipError(
+                f"{self}: neither {owner.__name__} nor {target.__name__} has a ForeignKeyField "
+                "referencing the other"
+            )
+        if len(candidates) > 1:
+            names = ", ".join(f.db_field_name for f in candidates)
+            raise RelationshipError(
+                f"{self}: several foreign keys fit ({names}); pass foreign_key="
+            )
+        self._fk, self._scalar = candidates[0], scalar
+
+    @property
+    def foreign_key(self) -> ForeignKeyField:
+        """The foreign key field that implements the relationship."""
+        if self._fk is None:
+            self._resolve()
+        assert self._fk is not None
+        return self._fk
+
+    @property
+    def scalar(self) -> bool:
+        """True for a many-to-one attribute (one model), False for a list."""
+        if self._scalar is None:
+            self._resolve()
+        return bool(self._scalar)
+
+    def _back(self) -> Relationship | None:
+        if not self.back_populates:
+            return None
+        back = self.target._pn_relationships.get(self.back_populates)
+        if back is None:
+            raise RelationshipError(
+                f"{self}: back_populates={self.back_populates!r} but {self.target.__name__} "
+                "has no such relationship"
+            )
+        return back
+
+    def __repr__(self) -> str:
+        owner = self.owner.__name__ if self.owner else "?"
+        return f"{owner}.{self.name}"
+
+    # -- access --------------------------------------------------------------------------
+
+    def loaded(self, obj: BaseModel) -> bool:
+        return self._key in obj.__dict__
+
+    def peek(self, obj: BaseModel) -> Any:
+        """The loaded value, without loading (None / [] when not loaded)."""
+        return obj.__dict__.get(self._key, None if self.scalar else [])
+
+    def __get__(self, obj: BaseModel | None, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        d = obj.__dict__
+        if self._key in d:
+            return d[self._key]
+        value = self._load(obj)
+        d[self._key] = value
+        return value
+
+    def _load(self, obj: BaseModel) -> Any:
+        d = obj.__dict__
+        state = d.get("_pn_state", TRANSIENT)
+        if self.scalar:
+            ref = d.get(self.foreign_key.python_field_name)
+            if ref is None:
+                return None
+        elif state in (TRANSIENT, PENDING):
+            return _RelatedList(self, obj, ())
+        session = d.get("_pn_session")
+        if session is None or not session.is_active:
+            if state == TRANSIENT:
+                return None if self.scalar else _RelatedList(self, obj, ())
+            raise DetachedModelError(
+                f"{self} was not loaded before the session ended; access it inside the "
+                f"session or load it with .options(joinedload({self}))"
+            )
+        if self.scalar:
+            return session._get(self.target, ref)
+        fk_column = getattr(self.target, self.foreign_key.python_field_name)
+        children = self.target.query(session).filter(fk_column == obj._entry_id).all()
+        return _RelatedList(self, obj, children)
+
+    def _set_loaded(self, obj: BaseModel, value: Any) -> None:
+        """Store an eagerly loaded value (no change tracking)."""
+        obj.__dict__[self._key] = value if self.scalar else _RelatedList(self, obj, value)
+
+    def __set__(self, obj: BaseModel, value: Any) -> None:
+        if self.scalar:
+            self._set_scalar(obj, value)
+        else:
+            if isinstance(value, BaseModel) or not isinstance(value, Iterable):
+                raise RelationshipError(f"{self} holds a list of {self.target.__name__}")
+            current = self.__get__(obj)
+            current[:] = list(value)
+
+    def _check(self, value: Any) -> None:
+        if value is not None and not isinstance(value, self.target):
+            raise RelationshipError(
+                f"{self} holds {self.target.__name__} models, got {type(value).__name__}"
+            )
+
+    def _set_scalar(
+        self, obj: BaseModel, value: BaseModel | None, *, from_back: bool = False
+    ) -> None:
+        self._check(value)
+        d = obj.__dict__
+        old = d.get(self._key)
+        if old is None and self._key not in d and obj._pn_state == PERSISTENT:
+            old = self.__get__(obj)
+        if old is value and self._key in d:
+            return
+        d[self._key] = value
+        setattr(obj, self.foreign_key.python_field_name, None if value is None else value._entry_id)
+        back = self._back()
+        if back is not None and not from_back:
+            if old is not None and back.loaded(old):
+                list.remove(old.__dict__[back._key], obj) if obj in back.peek(old) else None
+            if value is not None:
+                if back.loaded(value) or value._pn_state in (TRANSIENT, PENDING):
+                    children = back.__get__(value)
+                    if obj not in children:
+                        list.append(children, obj)
+        session = d.get("_pn_session")
+        if session is not None:
+            if value is not None and "save-update" in self.cascade:
+                session._cascade_add(value)
+            if old is not None and "delete-orphan" in self.cascade:
+                session._orphan(old)
+
+
+class _RelatedList(list[BaseModel]):
+    """The list behind a one-to-many relationship; keeps foreign keys and backrefs in step."""
+
+    def __init__(self, relationship: Relationship, parent: BaseModel, items: Iterable[BaseModel]):
+        super().__init__(items)
+        self._rel = relationship
+        self._parent = parent
+
+    def _link(self, child: BaseModel) -> None:
+        rel = self._rel
+        rel._check(child)
+        if child._pn_state == DELETED:
+            raise RelationshipError(f"{rel}: cannot add a deleted {type(child).__name__}")
+        setattr(child, rel.foreign_key.python_field_name, self._parent._entry_id)
+        back = rel._back()
+        if back is not None:
+            child.__dict__[back._key] = self._parent
+        session = self._parent._pn_session
+        if session is not None and "save-update" in rel.cascade:
+            session._cascade_add(child)
+
+    def _unlink(self, child: BaseModel) -> None:
+        rel = self._rel
+        back = rel._back()
+        if back is not None and child.__dict__.get(back._key) is self._parent:
+            child.__dict__[back._key] = None
+        session = self._parent._pn_session
+        if "delete-orphan" in rel.cascade and session is not None:
+            session._orphan(child)
+        elif child._pn_state != DELETED:
+            setattr(child, rel.foreign_key.python_field_name, None)
+
+    def append(self, child: BaseModel) -> None:
+        if child in self:
+            return
+        self._link(child)
+        super().append(child)
+
+    def extend(self, children: Iterable[BaseModel]) -> None:
+        for child in children:
+            self.append(child)
+
+    def __iadd__(self, children: Iterable[BaseModel]) -> _RelatedList:  # type: ignore[override]
+        self.extend(children)
+        return self
+
+    def insert(self, index: SupportsIndex, child: BaseModel) -> None:
+        if child in self:
+            return
+        self._link(child)
+        super().insert(index, child)
+
+    def remove(self, child: BaseModel) -> None:
+        super().remove(child)
+        self._unlink(child)
+
+    def pop(self, index: SupportsIndex = -1) -> BaseModel:
+        child = super().pop(index)
+        self._unlink(child)
+        return child
+
+    def clear(self) -> None:
+        children = list(self)
+        super().clear()
+        for child in children:
+            self._unlink(child)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        old = self[index]
+        old_list = old if isinstance(index, slice) else [old]
+        new_list = list(value) if isinstance(index, slice) else [value]
+        super().__setitem__(index, value if not isinstance(index, slice) else new_list)
+        for child in old_list:
+            if child not in self:
+                self._unlink(child)
+        for child in new_list:
+            self._link(child)
+
+    def __delitem__(self, index: Any) -> None:
+        old = self[index]
+        super().__delitem__(index)
+        for child in old if isinstance(index, slice) else [old]:
+            if child not in self:
+                self._unlink(child)
