@@ -1,0 +1,361 @@
+"""``Query``: read models of one class, filtered, ordered and paged, as Polypheny SQL.
+
+Queries see the session's own pending changes (the session flushes before it runs one)
+and return the session's objects for entries it already holds (identity map).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from polynom import sql
+from polynom.errors import QueryError, ValidationError
+from polynom.expression import Column, Expr, Ordering
+from polynom.model.model import BaseModel, model_for_schema
+from polynom.model.relationship import Relationship
+from polynom.schema.schema import ENTRY_ID
+
+if TYPE_CHECKING:
+    from polynom.session import Session
+
+__all__ = ["JoinedLoad", "Query", "joinedload", "selectinload"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_IN_CHUNK = 500
+
+
+class _Load:
+    """A loader option: fetch a relationship for every result in one extra statement."""
+
+    def __init__(self, relationship: Relationship) -> None:
+        if not isinstance(relationship, Relationship):
+            raise QueryError(f"eager loading needs a relationship attribute, got {relationship!r}")
+        self.relationship = relationship
+
+
+def joinedload(relationship: Any) -> _Load:
+    """Load ``relationship`` (``Bike.owner`` or ``Owner.bikes``) together with the results."""
+    return _Load(relationship)
+
+
+#: SQLAlchemy's name for the same strategy (one ``IN`` query per relationship).
+selectinload = joinedload
+#: PolyNOM 0.3's name.
+JoinedLoad = joinedload
+
+
+class Query(Generic[M]):
+    """Build with chained calls, run with ``all``/``first``/``get``/``count``/``exists``."""
+
+    def __init__(self, model: type[M], session: Session) -> None:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            raise QueryError(f"a query needs a model class, got {model!r}")
+        self._model = model
+        self._session = session
+        self._where: list[Expr] = []
+        self._order: list[Ordering] = []
+        self._limit: int | None = None
+        self._offset: int | None = None
+        self._distinct = False
+        self._joins: list[tuple[type[BaseModel], str]] = []  # (model, ON sql) in alias order
+        self._join_params: list[Any] = []
+        self._eager: list[Relationship] = []
+
+    def _copy(self) -> Query[M]:
+        clone = Query.__new__(Query)
+        clone.__dict__.update(self.__dict__)
+        clone._where = list(self._where)
+        clone._order = list(self._order)
+        clone._joins = list(self._joins)
+        clone._join_params = list(self._join_params)
+        clone._eager = list(self._eager)
+        return clone
+
+    # -- building ------------------------------------------------------------------------
+
+    def _column(self, model: type[BaseModel], name: str) -> Column:
+        attribute = model._pn_attributes.get(name)
+        if attribute is None:
+            known = ", ".join(n for n in model._pn_attributes if n != ENTRY_ID)
+            raise QueryError(f"{model.__name__} has no field {name!r} (fields: {known})")
+        return attribute.column
+
+    def filter_by(self, **values: Any) -> Query[M]:
+        """Keep entries whose fields equal the given values."""
+        clone = self._copy()
+        for name, value in values.items():
+            clone._where.append(self._column(self._model, name) == value)
+        return clone
+
+    def filter(self, *expressions: Expr) -> Query[M]:
+        """Keep entries matching every expression (``Bike.price > 100``, ``a | b``...)."""
+        clone = self._copy()
+        for expression in expressions:
+            if not isinstance(expression, Expr):
+                raise QueryError(
+                    f"filter() takes expressions on model fields such as Bike.price > 100, "
+                    f"got {expression!r}"
+                )
+            clone._where.append(expression)
+        return clone
+
+    def order_by(self, *terms: str | Column | Ordering) -> Query[M]:
+        """Sort by field names (``"-price"`` descends), columns or ``Bike.price.desc()``."""
+        clone = self._copy()
+        for term in terms:
+            if isinstance(term, str):
+                descending = term.startswith("-")
+                term = Ordering(self._column(self._model, term.lstrip("-")), descending)
+            elif isinstance(term, Column):
+                term = term.asc()
+            elif not isinstance(term, Ordering):
+                raise QueryError(f"order_by() takes field names or columns, got {term!r}")
+            clone._order.append(term)
+        return clone
+
+    def limit(self, n: int) -> Query[M]:
+        """At most ``n`` results."""
+        clone = self._copy()
+        clone._limit = _non_negative("limit", n)
+        return clone
+
+    def offset(self, n: int) -> Query[M]:
+        """Skip the first ``n`` results."""
+        clone = self._copy()
+        clone._offset = _non_negative("offset", n)
+        return clone
+
+    def distinct(self) -> Query[M]:
+        """Drop duplicate results (useful after joining a one-to-many relationship)."""
+        clone = self._copy()
+        clone._distinct = True
+        return clone
+
+    def join(self, target: type[BaseModel] | Relationship, on: Expr | None = None) -> Query[M]:
+        """Join another model so filters and ordering can use its fields.
+
+        ``target`` is a model class (joined through the foreign key between the two) or a
+        relationship attribute such as ``Bike.owner``; ``on`` gives the condition explicitly.
+        Results are still models of the queried class.
+        """
+        clone = self._copy()
+        if isinstance(target, Relationship):
+            target = target.target
+        if not (isinstance(target, type) and issubclass(target, BaseModel)):
+            raise QueryError(f"join() takes a model class or relationship, got {target!r}")
+        if target is self._model or any(m is target for m, _ in self._joins):
+            raise QueryError(f"{target.__name__} is already part of this query")
+        aliases = clone._aliases()
+        aliases[target] = f"t{len(aliases)}"
+        if on is None:
+            on = _infer_join(list(aliases), target)
+        clone._joins.append((target, on.compile(aliases, clone._join_params)))
+        return clone
+
+    def options(self, *loads: _Load) -> Query[M]:
+        """Loader options, e.g. ``joinedload(Bike.owner)``."""
+        clone = self._copy()
+        for load in loads:
+            if not isinstance(load, _Load):
+                raise QueryError(f"options() takes joinedload(...) options, got {load!r}")
+            rel = load.relationship
+            if rel.owner is None or not issubclass(self._model, rel.owner):
+                raise QueryError(f"{rel} is not a relationship of {self._model.__name__}")
+            clone._eager.append(rel)
+        return clone
+
+    # -- compiling -----------------------------------------------------------------------
+
+    def _aliases(self) -> dict[type[BaseModel], str]:
+        aliases: dict[type[BaseModel], str] = {self._model: "t0"}
+        for index, (model, _) in enumerate(self._joins, start=1):
+            aliases[model] = f"t{index}"
+        return aliases
+
+    def _from(self, params: list[Any]) -> str:
+        aliases = self._aliases()
+        parts = [f'{sql.schema_entity(self._model._pn_schema)} AS "t0"']
+        for model, on in self._joins:
+            parts.append(
+                f"INNER JOIN {sql.schema_entity(model._pn_schema)} AS {sql.quote(aliases[model])} "
+                f"ON {on}"
+            )
+        params.extend(self._join_params)
+        text = " ".join(parts)
+        if self._where:
+            text += " WHERE " + " AND ".join(e.compile(aliases, params) for e in self._where)
+        return text
+
+    def _select(self, columns: str, params: list[Any], paged: bool = True) -> str:
+        text = f"SELECT {'DISTINCT ' if self._distinct else ''}{columns} FROM {self._from(params)}"
+        if self._order:
+            aliases = self._aliases()
+            text += " ORDER BY " + ", ".join(o.sql(aliases) for o in self._order)
+        if paged:
+            if self._limit is not None:
+                text += f" LIMIT {self._limit}"
+            if self._offset is not None:
+                if self._limit is None:
+                    text += f" LIMIT {2**63 - 1}"
+                text += f" OFFSET {self._offset}"
+        return text
+
+    def _columns_sql(self) -> str:
+        return ", ".join(
+            f'"t0".{sql.quote(a.field.db_field_name)}' for a in self._model._pn_attributes.values()
+        )
+
+    def statement(self) -> tuple[str, list[Any]]:
+        """The SQL and parameters ``all()`` would run (for logging and tests)."""
+        params: list[Any] = []
+        return self._select(self._columns_sql(), params), params
+
+    # -- running -------------------------------------------------------------------------
+
+    def _run(self, text: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        session = self._session
+        session._require_active()
+        if session._new or session._dirty or session._deleted or session._watched:
+            session.flush()
+        return session.execute(text, params).rows
+
+    def all(self) -> list[M]:
+        """Every matching model."""
+        text, params = self.statement()
+        rows = self._run(text, params)
+        models = self._session._adopt(self._model, list(self._model._pn_attributes.values()), rows)
+        for rel in self._eager:
+            _eager_load(self._session, rel, models)
+        return models
+
+    def __iter__(self) -> Iterator[M]:
+        return iter(self.all())
+
+    def first(self) -> M | None:
+        """The first matching model, or None."""
+        results = self.limit(1).all()
+        return results[0] if results else None
+
+    def get(self, entry_id: str) -> M | None:
+        """The model with this ``_entry_id``, or None (ignores filters, uses the identity map)."""
+        if not isinstance(entry_id, str):
+            raise ValidationError(
+                f"{self._model.__name__}: an entry id is a string, got {entry_id!r}",
+                model=self._model.__name__,
+                field=ENTRY_ID,
+                value=entry_id,
+            )
+        session = self._session
+        session._require_active()
+        known = session._identity.get((self._model._pn_schema, entry_id))
+        if known is not None:
+            return None if known._pn_state == 3 else known  # type: ignore[return-value]
+        query = Query(self._model, session)
+        query._where = [self._model._pn_attributes[ENTRY_ID].column == entry_id]
+        query._eager = self._eager
+        results = query.all()
+        return results[0] if results else None
+
+    def count(self) -> int:
+        """How many entries match (honouring distinct, limit and offset)."""
+        params: list[Any] = []
+        if self._distinct or self._limit is not None or self._offset is not None:
+            inner = self._select(self._columns_sql(), params)
+            text = f'SELECT COUNT(*) FROM ({inner}) AS "q"'
+        else:
+            text = f"SELECT COUNT(*) FROM {self._from(params)}"
+        return int(self._run(text, params)[0][0])
+
+    def exists(self) -> bool:
+        """True when at least one entry matches."""
+        params: list[Any] = []
+        text = self._select('"t0"."_entry_id"', params, paged=False) + " LIMIT 1"
+        return bool(self._run(text, params))
+
+    def delete(self) -> int:
+        """Delete every matching entry through the session (cascades and changelog apply)."""
+        models = self.all()
+        self._session.delete_all(models)
+        return len(models)
+
+    def update(self, values: dict[str, Any]) -> int:
+        """Set fields on every matching entry through the session; returns how many."""
+        for name in values:
+            self._column(self._model, name)
+        models = self.all()
+        for model in models:
+            for name, value in values.items():
+                setattr(model, name, value)
+        return len(models)
+
+
+def _non_negative(what: str, n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise QueryError(f"{what}() takes a non-negative int, got {n!r}")
+    return n
+
+
+def _infer_join(present: list[type[BaseModel]], target: type[BaseModel]) -> Expr:
+    """The foreign-key condition between ``target`` and a model already in the query."""
+    found: list[Expr] = []
+    for model in present:
+        if model is target:
+            continue
+        for fk in model._pn_schema.foreign_keys():
+            if fk.referenced_schema is target._pn_schema:
+                found.append(
+                    model._pn_attributes[fk.python_field_name].column
+                    == _ref_column(target, fk.referenced_db_field_name)
+                )
+        for fk in target._pn_schema.foreign_keys():
+            if fk.referenced_schema is model._pn_schema:
+                found.append(
+                    target._pn_attributes[fk.python_field_name].column
+                    == _ref_column(model, fk.referenced_db_field_name)
+                )
+    if len(found) != 1:
+        names = ", ".join(m.__name__ for m in present)
+        why = "no foreign key links" if not found else "several foreign keys link"
+        raise QueryError(f"{why} {target.__name__} with {names}; pass on=...")
+    return found[0]
+
+
+def _ref_column(model: type[BaseModel], db_name: str) -> Column:
+    field = model._pn_schema.field_by_db_name(db_name)
+    assert field is not None
+    return model._pn_attributes[field.python_field_name].column
+
+
+def _eager_load(session: Session, rel: Relationship, parents: list[BaseModel]) -> None:
+    if not parents:
+        return
+    target = rel.target
+    fk = rel.foreign_key
+    if rel.scalar:
+        ids = sorted({p.__dict__.get(fk.python_field_name) for p in parents} - {None})
+        by_id: dict[Any, BaseModel] = {}
+        for start in range(0, len(ids), _IN_CHUNK):
+            column = _ref_column(target, fk.referenced_db_field_name)
+            chunk = Query(target, session).filter(column.in_(ids[start : start + _IN_CHUNK]))
+            for model in chunk.all():
+                by_id[getattr(model, column.name)] = model
+        for parent in parents:
+            rel._set_loaded(parent, by_id.get(parent.__dict__.get(fk.python_field_name)))
+        return
+    ref = model_for_schema(fk.referenced_schema)
+    assert ref is not None
+    ref_name = ref._pn_schema.field_by_db_name(fk.referenced_db_field_name)
+    assert ref_name is not None
+    keys = sorted({p.__dict__.get(ref_name.python_field_name) for p in parents} - {None})
+    children: dict[Any, list[BaseModel]] = defaultdict(list)
+    column = target._pn_attributes[fk.python_field_name].column
+    for start in range(0, len(keys), _IN_CHUNK):
+        for child in (
+            Query(target, session).filter(column.in_(keys[start : start + _IN_CHUNK])).all()
+        ):
+            children[child.__dict__.get(fk.python_field_name)].append(child)
+    for parent in parents:
+        rel._set_loaded(parent, children.get(parent.__dict__.get(ref_name.python_field_name), []))

@@ -1,0 +1,591 @@
+"""``Session``: an isolated, transactional unit of work within an application.
+
+A session keeps an identity map (one object per entry), tracks changes to the models it
+holds, and writes them on ``flush``: inserts as multi-row statements, parents before
+children; updates of just the changed fields, batched, each checked against the value it
+replaced so a concurrent change is a :class:`~polynom.errors.ConflictError`, never a lost
+update; deletes children first. ``commit`` makes it all durable in one transaction;
+leaving the ``with`` block without it rolls back. Afterwards the models are detached:
+they can be read, and writing to one raises :class:`~polynom.errors.DetachedModelError`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from enum import Enum, auto
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from polynom import sql
+from polynom.errors import (
+    ConflictError,
+    DetachedModelError,
+    PolynomError,
+    SessionError,
+    StoreError,
+    ValidationError,
+)
+from polynom.model.model import DELETED, PENDING, PERSISTENT, TRANSIENT, BaseModel, FieldAttribute
+from polynom.schema.schema import ENTRY_ID, BaseSchema
+from polynom.schema.schema_registry import sort_by_dependency
+from polynom.stores.base import Result, StoreConnection
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from polynom.application import Application
+
+__all__ = ["Session"]
+
+M = TypeVar("M", bound=BaseModel)
+
+_MAX_ROWS_PER_INSERT = 1000
+
+
+class _SessionState(Enum):
+    INITIALIZED = auto()
+    ACTIVE = auto()
+    COMPLETED = auto()
+
+
+class Session:
+    """A unit of work. Use it as a context manager: ``with Session(app) as session:``.
+
+    ``log_user`` names who makes the changes; when set, every committed insert, update and
+    delete is recorded in the changelog in the same transaction. ``connection`` lets an
+    owner (the DAL's resource) hand in a pooled connection it will return itself.
+    """
+
+    def __init__(
+        self,
+        application: Application,
+        log_user: str | None = None,
+        connection: StoreConnection | None = None,
+    ) -> None:
+        if not application.is_active:
+            raise SessionError(
+                "the application must be active (inside `with app:`) to open a session"
+            )
+        self._app = application
+        self.log_user = log_user
+        self.session_id = str(uuid.uuid4())
+        self._state = _SessionState.INITIALIZED
+        self._conn = connection
+        self._owns_connection = connection is None
+        self._identity: dict[tuple[type[BaseSchema], str], BaseModel] = {}
+        self._new: dict[int, BaseModel] = {}
+        self._dirty: dict[int, BaseModel] = {}
+        self._deleted: dict[int, BaseModel] = {}
+        self._watched: dict[int, BaseModel] = {}  # persistent models with mutable fields
+        self._outcome = ""
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def __enter__(self) -> Session:
+        if self._state is _SessionState.COMPLETED:
+            raise SessionError("this session has ended; open a new Session")
+        self._state = _SessionState.ACTIVE
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._state is _SessionState.ACTIVE:
+            self.rollback()
+
+    @property
+    def application(self) -> Application:
+        return self._app
+
+    @property
+    def is_active(self) -> bool:
+        """True between ``__enter__`` and commit/rollback."""
+        return self._state is _SessionState.ACTIVE
+
+    def get_session_state(self) -> _SessionState:
+        """``INITIALIZED``, ``ACTIVE`` or ``COMPLETED``."""
+        return self._state
+
+    def _require_active(self) -> None:
+        if self._state is _SessionState.INITIALIZED:
+            raise SessionError('the session must be activated with a "with" block first')
+        if self._state is _SessionState.COMPLETED:
+            raise SessionError(f"the session has ended ({self._outcome}); open a new Session")
+
+    @property
+    def connection(self) -> StoreConnection:
+        """The session's store connection, checked out of the pool on first use."""
+        self._require_active()
+        if self._conn is None:
+            self._conn = self._app.store.acquire()
+        return self._conn
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Result:
+        """Run a Polypheny SQL statement in the session's transaction (values bound)."""
+        self._app._log_statement(statement, params)
+        return self.connection.execute(statement, params)
+
+    def _execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
+        self._app._log_statement(statement, rows[0] if rows else ())
+        return self.connection.execute_many(statement, rows)
+
+    def commit(self) -> None:
+        """Flush, then make the transaction durable; the session ends."""
+        self._require_active()
+        self.flush()
+        try:
+            if self._conn is not None:
+                self._conn.commit()
+        except BaseException:
+            self._finish("rolled back after a failed commit", rollback=True)
+            raise
+        self._finish("committed", rollback=False)
+
+    def rollback(self) -> None:
+        """Discard everything since the session began; the session ends."""
+        if self._state is _SessionState.COMPLETED:
+            return
+        self._finish("rolled back", rollback=True)
+
+    def _finish(self, outcome: str, rollback: bool) -> None:
+        self._state = _SessionState.COMPLETED
+        self._outcome = outcome
+        conn, self._conn = self._conn, None
+        try:
+            if conn is not None and rollback:
+                try:
+                    conn.rollback()
+                except StoreError:
+                    pass  # the pool discards a broken connection
+        finally:
+            if conn is not None and self._owns_connection:
+                self._app.store.release(conn)
+            self._identity.clear()
+            self._new.clear()
+            self._dirty.clear()
+            self._deleted.clear()
+            self._watched.clear()
+
+    # -- tracking ------------------------------------------------------------------------
+
+    def add(self, model: BaseModel, tracking: bool = True) -> None:
+        """Add a new model: it is inserted on the next flush.
+
+        With ``tracking`` (the default), later changes to it are written too.
+        """
+        self._require_active()
+        if not isinstance(model, BaseModel):
+            raise SessionError(f"only models can be added to a session, got {model!r}")
+        d = model.__dict__
+        owner = d.get("_pn_session")
+        if owner is self:
+            d["_pn_tracking"] = tracking
+            return
+        if owner is not None:
+            raise DetachedModelError(self._foreign_message(model, owner))
+        key = (type(model)._pn_schema, d[ENTRY_ID])
+        if key in self._identity:
+            raise SessionError(
+                f"{type(model).__name__} {key[1]} is already in this session as another object"
+            )
+        d["_pn_session"] = self
+        d["_pn_state"] = PENDING
+        d["_pn_tracking"] = tracking
+        self._identity[key] = model
+        self._new[id(model)] = model
+        relationships = type(model)._pn_relationships
+        if relationships:
+            for rel in relationships.values():
+                if "save-update" in rel.cascade and rel.loaded(model):
+                    value = rel.peek(model)
+                    for related in [value] if rel.scalar else list(value):
+                        if related is not None:
+                            self._cascade_add(related)
+
+    def add_all(self, models: Iterable[BaseModel], tracking: bool = True) -> None:
+        """Add several models."""
+        for model in models:
+            self.add(model, tracking)
+
+    def _cascade_add(self, model: BaseModel) -> None:
+        if model.__dict__.get("_pn_session") is not self:
+            self.add(model)
+
+    def delete(self, model: BaseModel) -> None:
+        """Mark a model for deletion on the next flush (cascading where configured)."""
+        self._require_active()
+        d = model.__dict__
+        owner = d.get("_pn_session")
+        if owner is not self:
+            if owner is None:
+                raise SessionError(
+                    f"{type(model).__name__} {d.get(ENTRY_ID)} is not in this session; "
+                    "query it in this session before deleting it"
+                )
+            raise DetachedModelError(self._foreign_message(model, owner))
+        state = d.get("_pn_state")
+        if state == DELETED:
+            return
+        if state == PENDING:
+            self._expunge(model)
+        else:
+            d["_pn_state"] = DELETED
+            self._deleted[id(model)] = model
+            self._dirty.pop(id(model), None)
+        for rel in type(model)._pn_relationships.values():
+            if "delete" in rel.cascade:
+                value = getattr(model, rel.name)
+                for related in [value] if rel.scalar else list(value):
+                    if related is not None and related.__dict__.get("_pn_session") is self:
+                        self.delete(related)
+
+    def delete_all(self, models: Iterable[BaseModel]) -> None:
+        """Delete several models."""
+        for model in list(models):
+            self.delete(model)
+
+    def _orphan(self, model: BaseModel) -> None:
+        if model.__dict__.get("_pn_session") is self and model._pn_state in (PENDING, PERSISTENT):
+            self.delete(model)
+
+    def _expunge(self, model: BaseModel) -> None:
+        d = model.__dict__
+        self._new.pop(id(model), None)
+        self._identity.pop((type(model)._pn_schema, d[ENTRY_ID]), None)
+        d["_pn_session"] = None
+        d["_pn_state"] = TRANSIENT
+
+    def detach_child(self, parent: BaseModel, attr_name: str) -> None:
+        """Detach the related model(s) held in ``parent.<attr_name>``.
+
+        With the ``delete-orphan`` cascade the detached models are deleted.
+        """
+        self._require_active()
+        rel = type(parent)._pn_relationships.get(attr_name)
+        if rel is None:
+            raise SessionError(f"{type(parent).__name__} has no relationship {attr_name!r}")
+        if rel.scalar:
+            setattr(parent, attr_name, None)
+        else:
+            getattr(parent, attr_name).clear()
+
+    def _foreign_message(self, model: BaseModel, owner: Session) -> str:
+        name = f"{type(model).__name__} {model.__dict__.get(ENTRY_ID)}"
+        if owner.is_active:
+            return f"{name} belongs to another active session"
+        return (
+            f"{name} is detached: its session has {owner._outcome or 'ended'}; "
+            "query it again in this session"
+        )
+
+    def _before_write(self, model: BaseModel, name: str, old: Any, new: Any) -> None:
+        """Called by field attributes before a value changes."""
+        if self._state is not _SessionState.ACTIVE:
+            raise DetachedModelError(
+                f"cannot set {type(model).__name__}.{name}: the model is detached (its session "
+                f"has {self._outcome or 'not started'}); query it again in an active session"
+            )
+        d = model.__dict__
+        state = d.get("_pn_state")
+        if state == PERSISTENT:
+            if d.get("_pn_tracking", True):
+                changes = d.get("_pn_changes")
+                if changes is None:
+                    d["_pn_changes"] = {name: old}
+                    self._dirty[id(model)] = model
+                elif name not in changes:
+                    changes[name] = old
+        elif state == DELETED:
+            raise SessionError(
+                f"cannot set {type(model).__name__}.{name}: the model is deleted in this session"
+            )
+
+    # -- loading -------------------------------------------------------------------------
+
+    def _adopt(
+        self, cls: type[M], columns: list[FieldAttribute], rows: list[tuple[Any, ...]]
+    ) -> list[M]:
+        """Models for store rows, reusing objects already in the identity map."""
+        schema = cls._pn_schema
+        identity = self._identity
+        mutable = [a for a in columns if a.polytype.mutable]
+        out: list[M] = []
+        for row in rows:
+            key = (schema, row[0])
+            model = identity.get(key)
+            if model is None:
+                model = cls._from_row(columns, row)
+                d = model.__dict__
+                d["_pn_session"] = self
+                d["_pn_state"] = PERSISTENT
+                identity[key] = model
+                if mutable:
+                    d["_pn_mutable"] = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
+                    self._watched[id(model)] = model
+            elif model.__dict__.get("_pn_state") == DELETED:
+                continue
+            out.append(model)  # type: ignore[arg-type]
+        return out
+
+    def _get(self, cls: type[M], entry_id: str) -> M | None:
+        model = self._identity.get((cls._pn_schema, entry_id))
+        if model is not None:
+            return None if model._pn_state == DELETED else model  # type: ignore[return-value]
+        return cls.query(self).get(entry_id)
+
+    # -- flush ---------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write pending inserts, updates and deletes without committing."""
+        self._require_active()
+        self._collect_mutations()
+        if not (self._new or self._dirty or self._deleted):
+            return
+        updates = self._pending_updates()
+        self._validate(updates)
+        try:
+            self._write(updates)
+        except PolynomError:
+            self._finish("rolled back after a failed flush", rollback=True)
+            raise
+        self._after_flush(updates)
+
+    def _collect_mutations(self) -> None:
+        for model in self._watched.values():
+            d = model.__dict__
+            if d.get("_pn_state") != PERSISTENT or not d.get("_pn_tracking", True):
+                continue
+            snapshot = d["_pn_mutable"]
+            attributes = type(model)._pn_attributes
+            for name, stored in snapshot.items():
+                polytype = attributes[name].polytype
+                if polytype.to_db(d.get(name)) != stored:
+                    changes = d.get("_pn_changes")
+                    if changes is None:
+                        changes = d["_pn_changes"] = {}
+                        self._dirty[id(model)] = model
+                    changes.setdefault(name, polytype.from_db(stored))
+
+    def _pending_updates(self) -> list[tuple[BaseModel, dict[str, Any]]]:
+        updates = []
+        for model in self._dirty.values():
+            d = model.__dict__
+            changes = d.get("_pn_changes") or {}
+            real = {k: old for k, old in changes.items() if old != d.get(k)}
+            if real:
+                updates.append((model, real))
+            else:
+                d["_pn_changes"] = None
+        return updates
+
+    def _validate(self, updates: list[tuple[BaseModel, dict[str, Any]]]) -> None:
+        for model in self._new.values():
+            self._check_required(model, type(model)._pn_attributes.values())
+        for model, changes in updates:
+            attrs = type(model)._pn_attributes
+            self._check_required(model, [attrs[k] for k in changes])
+
+    @staticmethod
+    def _check_required(model: BaseModel, attributes: Iterable[FieldAttribute]) -> None:
+        d = model.__dict__
+        for attribute in attributes:
+            if d.get(attribute.name) is None and not attribute.field.nullable:
+                raise ValidationError(
+                    f"{type(model).__name__}.{attribute.name} is required (not nullable) "
+                    f"but has no value (entry {d.get(ENTRY_ID)})",
+                    model=type(model).__name__,
+                    field=attribute.name,
+                    value=None,
+                )
+
+    def _write(self, updates: list[tuple[BaseModel, dict[str, Any]]]) -> None:
+        by_schema: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
+        for model in self._new.values():
+            by_schema[type(model)._pn_schema].append(model)
+        deleted: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
+        for model in self._deleted.values():
+            deleted[type(model)._pn_schema].append(model)
+        order = sort_by_dependency([*by_schema, *deleted])
+        for schema in order:
+            if schema in by_schema:
+                self._insert(by_schema[schema])
+        self._update(updates)
+        for schema in reversed(order):
+            if schema in deleted:
+                self._delete(schema, deleted[schema])
+        if self.log_user is not None:
+            self._write_changelog(by_schema, updates, deleted)
+
+    def _insert(self, models: list[BaseModel]) -> None:
+        cls = type(models[0])
+        attributes = list(cls._pn_attributes.values())
+        table = sql.schema_entity(cls._pn_schema)
+        columns = [a.field.db_field_name for a in attributes]
+        convert = [(a.name, a.polytype.to_db) for a in attributes]
+        per_statement = max(
+            1, min(_MAX_ROWS_PER_INSERT, self._app.store.max_params // len(columns))
+        )
+        statement = sql.insert_rows(table, columns, per_statement)
+        for start in range(0, len(models), per_statement):
+            chunk = models[start : start + per_statement]
+            params: list[Any] = []
+            for model in chunk:
+                d = model.__dict__
+                for name, to_db in convert:
+                    value = d.get(name)
+                    params.append(None if value is None else to_db(value))
+            text = (
+                statement
+                if len(chunk) == per_statement
+                else sql.insert_rows(table, columns, len(chunk))
+            )
+            self.execute(text, params)
+
+    def _update(self, updates: list[tuple[BaseModel, dict[str, Any]]]) -> None:
+        groups: dict[tuple[type, tuple[str, ...]], list[tuple[BaseModel, dict[str, Any]]]] = (
+            defaultdict(list)
+        )
+        for model, changes in updates:
+            groups[(type(model), tuple(sorted(changes)))].append((model, changes))
+        for (cls, names), items in groups.items():
+            attrs = [cls._pn_attributes[n] for n in names]  # type: ignore[attr-defined]
+            table = sql.schema_entity(cls._pn_schema)  # type: ignore[attr-defined]
+            sets = ", ".join(f"{sql.quote(a.field.db_field_name)} = ?" for a in attrs)
+            # rows whose old value is NULL need "IS NULL"; group them by that shape
+            shapes: dict[tuple[bool, ...], list[list[Any]]] = defaultdict(list)
+            for model, changes in items:
+                d = model.__dict__
+                params = [
+                    None if d.get(a.name) is None else a.polytype.to_db(d.get(a.name))
+                    for a in attrs
+                ]
+                params.append(d[ENTRY_ID])
+                shape = []
+                for a in attrs:
+                    if not a.polytype.comparable:
+                        shape.append(False)
+                        continue
+                    old = changes[a.name]
+                    shape.append(old is None)
+                    if old is not None:
+                        params.append(a.polytype.to_db(old))
+                shapes[tuple(shape)].append(params)
+            for shape, rows in shapes.items():
+                checks = [
+                    f"{sql.quote(a.field.db_field_name)} IS NULL"
+                    if is_null
+                    else f"{sql.quote(a.field.db_field_name)} = ?"
+                    for a, is_null in zip(attrs, shape, strict=True)
+                    if a.polytype.comparable
+                ]
+                where = " AND ".join([f'"{ENTRY_ID}" = ?', *checks])
+                statement = f"UPDATE {table} SET {sets} WHERE {where}"
+                if len(rows) == 1:
+                    matched = self.execute(statement, rows[0]).rowcount
+                else:
+                    matched = self._execute_many(statement, rows)
+                if matched < len(rows):
+                    raise ConflictError(
+                        f"{cls.__name__}: {len(rows) - matched} of {len(rows)} updated entries were "
+                        "changed or deleted by another session since they were read; nothing "
+                        "was written -- reload them and apply your change again"
+                    )
+
+    def _delete(self, schema: type[BaseSchema], models: list[BaseModel]) -> None:
+        table = sql.schema_entity(schema)
+        per_statement = max(1, min(_MAX_ROWS_PER_INSERT, self._app.store.max_params))
+        for start in range(0, len(models), per_statement):
+            ids = [m.__dict__[ENTRY_ID] for m in models[start : start + per_statement]]
+            matched = self.execute(sql.delete_where_ids(table, len(ids)), ids).rowcount
+            if 0 <= matched < len(ids):
+                raise ConflictError(
+                    f"{schema.qualified_name()}: {len(ids) - matched} of {len(ids)} entries to "
+                    "delete were already deleted by another session; nothing was written"
+                )
+
+    def _write_changelog(
+        self,
+        inserted: dict[type[BaseSchema], list[BaseModel]],
+        updates: list[tuple[BaseModel, dict[str, Any]]],
+        deleted: dict[type[BaseSchema], list[BaseModel]],
+    ) -> None:
+        from polynom.changelog import ChangeLog
+
+        now = _dt.datetime.now(_dt.UTC)
+        entries: list[BaseModel] = []
+
+        def record(model: BaseModel, change_type: str, changes: dict[str, list[Any]]) -> None:
+            schema = type(model)._pn_schema
+            entries.append(
+                ChangeLog(
+                    app_uuid=self._app.app_uuid,
+                    modified_entry_id=model.__dict__[ENTRY_ID],
+                    modified_entity_namespace=schema.namespace(),
+                    modified_entity_name=schema.entity_name,
+                    modified_by=self.log_user,
+                    date_of_change=now,
+                    change_type=change_type,
+                    changes=changes,
+                )
+            )
+
+        for models in inserted.values():
+            for model in models:
+                record(model, "insert", _json_changes(model, None))
+        for model, changes in updates:
+            record(model, "update", _json_changes(model, changes))
+        for models in deleted.values():
+            for model in models:
+                record(model, "delete", _json_changes(model, "delete"))
+        if entries:
+            self._insert(entries)
+
+    def _after_flush(self, updates: list[tuple[BaseModel, dict[str, Any]]]) -> None:
+        for model in self._new.values():
+            d = model.__dict__
+            d["_pn_state"] = PERSISTENT
+            mutable = [a for a in type(model)._pn_attributes.values() if a.polytype.mutable]
+            if mutable:
+                d["_pn_mutable"] = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
+                self._watched[id(model)] = model
+        for model in self._dirty.values():
+            d = model.__dict__
+            d["_pn_changes"] = None
+            if "_pn_mutable" in d:
+                attrs = type(model)._pn_attributes
+                d["_pn_mutable"] = {n: attrs[n].polytype.to_db(d.get(n)) for n in d["_pn_mutable"]}
+        for model in self._deleted.values():
+            self._identity.pop((type(model)._pn_schema, model.__dict__[ENTRY_ID]), None)
+            self._watched.pop(id(model), None)
+        self._new.clear()
+        self._dirty.clear()
+        self._deleted.clear()
+
+
+def _json_changes(model: BaseModel, changes: dict[str, Any] | str | None) -> dict[str, list[Any]]:
+    """``{field: [old, new]}`` in JSON form for the changelog."""
+    d = model.__dict__
+    out: dict[str, list[Any]] = {}
+    for name, attribute in type(model)._pn_attributes.items():
+        if name == ENTRY_ID:
+            continue
+        to_json = attribute.polytype.to_json
+        value = d.get(name)
+        if changes is None:
+            if value is not None:
+                out[name] = [None, to_json(value)]
+        elif changes == "delete":
+            if value is not None:
+                out[name] = [to_json(value), None]
+        elif isinstance(changes, dict) and name in changes:
+            old = changes[name]
+            out[name] = [
+                None if old is None else to_json(old),
+                None if value is None else to_json(value),
+            ]
+    return out
