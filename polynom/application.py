@@ -1,0 +1,228 @@
+"""``Application``: one per app; owns the connection pool to a store and its schemas.
+
+Entering the application (``with app:``) opens the store, creates what is missing,
+compares the registered schemas with the stored snapshot and migrates or refuses to start,
+and locks :mod:`polynom.config`. Sessions are made inside it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from enum import Enum, auto
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from polynom import config, sql
+from polynom.errors import ConfigurationError, SchemaMismatchError, SessionError
+from polynom.migration import SchemaSnapshot, check_schemas, plan, snapshot_of
+from polynom.schema.schema import BaseSchema, schema_class
+from polynom.schema.schema_registry import registered_schemas, sort_by_dependency
+from polynom.session import Session
+from polynom.stores import open_store
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from polynom.migration import Plan
+    from polynom.stores.base import Store
+
+__all__ = ["Application"]
+
+_statements = logging.getLogger("polynom.statements")
+
+
+class _ApplicationState(Enum):
+    INITIALIZED = auto()
+    ACTIVE = auto()
+    COMPLETED = auto()
+
+
+class Application:
+    """An application working on one store.
+
+    ``address`` picks the store: ``("host", 20590)`` or ``"polypheny://user:pass@host:port"``
+    for Polypheny, ``"sqlite:///file.db"`` or ``"sqlite://"`` (in memory) for the embedded
+    store; omitted, ``POLYNOM_URL`` or else ``sqlite:///polynom.db``. ``schemas`` limits the
+    entities the application manages (default: every registered schema).
+    """
+
+    def __init__(
+        self,
+        app_uuid: str,
+        address: Any = None,
+        user: str | None = None,
+        password: str | None = None,
+        transport: str | None = None,
+        use_docker: bool = False,
+        migrate: bool = False,
+        stop_container: bool = False,
+        remove_container: bool = False,
+        log_statements: bool = False,
+        schemas: Sequence[type[BaseSchema] | BaseSchema] | None = None,
+    ) -> None:
+        if not isinstance(app_uuid, str) or not 0 < len(app_uuid) <= 36:
+            raise ConfigurationError(
+                f"app_uuid must be a string of 1-36 characters, got {app_uuid!r}"
+            )
+        if use_docker:
+            raise ConfigurationError(
+                "use_docker=True is not supported: start Polypheny yourself (or use the "
+                "polypheny_url fixture of polynom.testing) and pass its address"
+            )
+        self.app_uuid = app_uuid
+        self.address = address
+        self.user = user if user is not None else config.get(config.DEFAULT_USER)
+        self.password = password if password is not None else config.get(config.DEFAULT_PASS)
+        self.transport = transport or config.get(config.DEFAULT_TRANSPORT)
+        self.migrate = migrate
+        self.log_statements = log_statements
+        self._schemas = [schema_class(s) for s in schemas] if schemas is not None else None
+        self._store: Store | None = None
+        self._state = _ApplicationState.INITIALIZED
+        self._locked = False
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    @property
+    def is_active(self) -> bool:
+        return self._state is _ApplicationState.ACTIVE
+
+    @property
+    def store(self) -> Store:
+        """The store the application works on (its connection pool)."""
+        if self._store is None:
+            raise SessionError('the application must be activated with a "with" block first')
+        return self._store
+
+    @property
+    def schemas(self) -> list[type[BaseSchema]]:
+        """The schemas this application manages, parents before children."""
+        chosen = self._schemas if self._schemas is not None else registered_schemas()
+        return sort_by_dependency(chosen)
+
+    def __enter__(self) -> Application:
+        if self._state is not _ApplicationState.INITIALIZED:
+            raise SessionError("an Application can be entered once; create a new one")
+        config.lock()
+        self._locked = True
+        try:
+            self._store = open_store(
+                self.address, user=self.user, password=self.password, transport=self.transport
+            )
+            self._state = _ApplicationState.ACTIVE
+            self._prepare()
+        except BaseException:
+            self._close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        self._state = _ApplicationState.COMPLETED
+        store, self._store = self._store, None
+        try:
+            if store is not None:
+                store.close()
+        finally:
+            if self._locked:
+                self._locked = False
+                config.unlock()
+
+    def create_session(self, log_user: str | None = None) -> Session:
+        """A new session of this application."""
+        return Session(self, log_user=log_user)
+
+    # -- statements ----------------------------------------------------------------------
+
+    def _log_statement(self, statement: str, params: Sequence[Any] = ()) -> None:
+        if self.log_statements:
+            _statements.info("[%s] %s %r", self.app_uuid, statement, list(params))
+
+    def execute_ddl(self, statements: Sequence[str]) -> None:
+        """Run DDL outside any data transaction."""
+        for statement in statements:
+            self._log_statement(statement)
+        self.store.execute_ddl(statements)
+
+    # -- schemas -------------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        from polynom.changelog import ChangeLogSchema
+        from polynom.migration import SchemaSnapshotSchema
+
+        internal = [SchemaSnapshotSchema, ChangeLogSchema]
+        self.execute_ddl(
+            [sql.create_namespace(config.get(config.INTERNAL_NAMESPACE))]
+            + [sql.create_table(s) for s in internal]
+        )
+        schemas = self.schemas
+        check_schemas(schemas)
+        with Session(self) as session:
+            stored = SchemaSnapshot.query(session).get(self.app_uuid)
+            the_plan = plan(stored.snapshot if stored else None, schemas)
+            if stored is not None and the_plan.needs_migration and not self.migrate:
+                raise SchemaMismatchError(
+                    f"the schemas of application {self.app_uuid} differ from the stored "
+                    "snapshot; open it with migrate=True to apply:\n  - "
+                    + "\n  - ".join(the_plan.differences),
+                    the_plan.differences,
+                )
+            for check in the_plan.checks:
+                check(session)
+            for statement, params in the_plan.fixes:
+                session.execute(statement, params)
+            session.commit()
+        self._apply(the_plan, fresh=stored is None)
+        with Session(self) as session:
+            current = snapshot_of(schemas)
+            stored = SchemaSnapshot.query(session).get(self.app_uuid)
+            if stored is None:
+                session.add(SchemaSnapshot(_entry_id=self.app_uuid, snapshot=current))
+            elif stored.snapshot != current:
+                stored.snapshot = current
+            session.commit()
+
+    def _apply(self, the_plan: Plan, fresh: bool) -> None:
+        creations = the_plan.creations
+        namespaces = dict.fromkeys(s.namespace() for s in creations)
+        statements = [sql.create_namespace(ns) for ns in namespaces]
+        statements += [sql.create_table(s) for s in creations]
+        statements += the_plan.ddl
+        if statements:
+            self.execute_ddl(statements)
+
+    def check(self) -> list[str]:
+        """The differences between the registered schemas and the stored snapshot."""
+        with Session(self) as session:
+            stored = SchemaSnapshot.query(session).get(self.app_uuid)
+        return plan(stored.snapshot if stored else None, self.schemas).differences
+
+    # -- dump / load ---------------------------------------------------------------------
+
+    def dump(self, path: str | Path, progress: Callable[[str, int], None] | None = None) -> int:
+        """Write every entry of the application to ``path``; returns how many."""
+        from polynom.dump import dump
+
+        return dump(self, Path(path), progress)
+
+    def load(
+        self,
+        path: str | Path,
+        replace: bool = False,
+        progress: Callable[[str, int], None] | None = None,
+    ) -> int:
+        """Load a dump written by :meth:`dump`; all or nothing. Returns how many entries."""
+        from polynom.dump import load
+
+        return load(self, Path(path), replace=replace, progress=progress)
+
+    def __repr__(self) -> str:
+        return f"<Application {self.app_uuid} {self._state.name.lower()}>"

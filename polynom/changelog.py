@@ -1,0 +1,118 @@
+"""The changelog: who changed which entry, when, and how (``polynom_internal.change_log``).
+
+A session with a ``log_user`` writes one row per inserted, updated or deleted entry in the
+same transaction as the change itself, so the log never disagrees with the data. Read it
+back with :func:`history`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from polynom import config
+from polynom.model.model import BaseModel, model_for_schema
+from polynom.schema.field import Field
+from polynom.schema.polytypes import BigInt, Json, Text, Timestamp, VarChar
+from polynom.schema.schema import ENTRY_ID, BaseSchema
+
+if TYPE_CHECKING:
+    from polynom.session import Session
+
+__all__ = ["ChangeRecord", "history"]
+
+
+class ChangeLogSchema(BaseSchema):
+    entity_name = config.get(config.CHANGE_LOG_TABLE)
+    namespace_name = config.get(config.INTERNAL_NAMESPACE)
+    fields = [
+        Field("app_uuid", Text(), nullable=False),
+        Field("modified_entry_id", Text(), nullable=False),
+        Field("modified_entity_namespace", Text(), nullable=False),
+        Field("modified_entity_name", Text(), nullable=False),
+        Field("modified_by", Text(), nullable=False),
+        Field("date_of_change", Timestamp(3), nullable=False),
+        Field("changes", Json(), nullable=False),
+        Field("change_type", VarChar(8)),
+        Field("change_seq", BigInt()),
+    ]
+
+
+_seq_lock = threading.Lock()
+_previous = [0]
+
+
+def _next_seq() -> int:
+    """A process-wide increasing number, so entries of one instant keep their order."""
+    with _seq_lock:
+        value = max(time.time_ns() // 1000, _previous[0] + 1)
+        _previous[0] = value
+        return value
+
+
+class ChangeLog(BaseModel):
+    """One changelog row (internal)."""
+
+    schema = ChangeLogSchema
+
+    def __init__(self, _entry_id: str | None = None, **fields: Any) -> None:
+        fields.setdefault("change_seq", _next_seq())
+        super().__init__(_entry_id, **fields)
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    """One change of one entry."""
+
+    entry_id: str
+    namespace: str
+    entity: str
+    user: str
+    date: _dt.datetime
+    change_type: str | None
+    changes: dict[str, tuple[Any, Any]]
+
+
+def history(session: Session, entry: BaseModel | str) -> list[ChangeRecord]:
+    """The recorded changes of an entry (a model or its ``_entry_id``), oldest first."""
+    entry_id = entry.__dict__[ENTRY_ID] if isinstance(entry, BaseModel) else entry
+    rows = (
+        ChangeLog.query(session)
+        .filter_by(app_uuid=session.application.app_uuid, modified_entry_id=entry_id)
+        .order_by("change_seq", "date_of_change")
+        .all()
+    )
+    return [_record(row) for row in rows]
+
+
+def _record(row: Any) -> ChangeRecord:
+    model = _model_for(row.modified_entity_namespace, row.modified_entity_name)
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name, (old, new) in row.changes.items():
+        attribute = model._pn_attributes.get(name) if model is not None else None
+        if attribute is not None:
+            from_json = attribute.polytype.from_json
+            old = None if old is None else from_json(old)
+            new = None if new is None else from_json(new)
+        changes[name] = (old, new)
+    return ChangeRecord(
+        entry_id=row.modified_entry_id,
+        namespace=row.modified_entity_namespace,
+        entity=row.modified_entity_name,
+        user=row.modified_by,
+        date=row.date_of_change,
+        change_type=row.change_type,
+        changes=changes,
+    )
+
+
+def _model_for(namespace: str, entity: str) -> type[BaseModel] | None:
+    from polynom.schema.schema_registry import registered_schemas
+
+    for schema in registered_schemas():
+        if schema.entity_name == entity and schema.namespace() == namespace:
+            return model_for_schema(schema)
+    return None
