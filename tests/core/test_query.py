@@ -1,0 +1,155 @@
+"""Queries: filters, ordering, paging, counting, joins, eager loading, bulk operations."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from polynom.errors import DetachedModelError, QueryError, ValidationError
+from polynom.expression import or_
+from polynom.query import joinedload
+from polynom.session import Session
+from tests.models import Bike, Owner
+
+
+@pytest.fixture
+def shop(app):
+    with Session(app) as session:
+        alice = Owner(name="alice", email="a@x")
+        bob = Owner(name="bob", email="b@x")
+        prices = ["999.50", "1000.00", "12.00", "450.25", "1000.00"]
+        bikes = [
+            Bike(brand=brand, model=model, price=Decimal(p), owner=owner)
+            for brand, model, p, owner in zip(
+                ["Giant", "Trek", "Giant", "Cube", "Trek"],
+                ["Defy", "Domane", None, "Attain", "Emonda"],
+                prices,
+                [alice, alice, bob, None, bob],
+                strict=True,
+            )
+        ]
+        session.add_all([alice, bob, *bikes])
+        session.commit()
+    return app
+
+
+def brands(models):
+    return [m.brand for m in models]
+
+
+def test_filter_by_and_comparisons(shop):
+    with Session(shop) as s:
+        assert Bike.query(s).filter_by(brand="Giant").count() == 2
+        assert Bike.query(s).filter(Bike.price > 999).count() == 3  # decimals compare as numbers
+        assert (
+            Bike.query(s).filter(Bike.price >= Decimal("999.50"), Bike.brand != "Trek").count() == 1
+        )
+        assert Bike.query(s).filter(Bike.price < 100).count() == 1
+        assert Bike.query(s).filter(Bike.price <= 450.25).count() == 2
+        assert Bike.query(s).filter(Bike.model == None).count() == 1  # noqa: E711
+        assert Bike.query(s).filter(Bike.model.is_not(None)).count() == 4
+        assert Bike.query(s).filter(Bike.brand.in_(["Cube", "Trek"])).count() == 3
+        assert Bike.query(s).filter(Bike.brand.in_([])).count() == 0
+        assert Bike.query(s).filter(Bike.model.like("D%")).count() == 2
+        assert Bike.query(s).filter(Bike.model.like("d%")).count() == 0  # case-sensitive
+        assert Bike.query(s).filter(or_(Bike.brand == "Cube", Bike.price < 20)).count() == 2
+        assert Bike.query(s).filter(~(Bike.brand == "Giant")).count() == 3
+
+
+def test_order_limit_offset(shop):
+    with Session(shop) as s:
+        ordered = Bike.query(s).order_by(Bike.price.desc(), "brand").all()
+        assert [str(b.price) for b in ordered] == [
+            "1000.00",
+            "1000.00",
+            "999.50",
+            "450.25",
+            "12.00",
+        ]
+        assert brands(ordered[:2]) == ["Trek", "Trek"]
+        page = Bike.query(s).order_by("price").limit(2).offset(1).all()
+        assert [str(b.price) for b in page] == ["450.25", "999.50"]
+        assert brands(Bike.query(s).order_by("-brand").limit(1).all()) == ["Trek"]
+        assert Bike.query(s).order_by("price").offset(4).count() == 1
+
+
+def test_distinct_count_first_exists_get(shop):
+    with Session(shop) as s:
+        assert Bike.query(s).count() == 5
+        assert Bike.query(s).filter_by(brand="Nope").first() is None
+        assert Bike.query(s).filter_by(brand="Cube").exists()
+        assert not Bike.query(s).filter_by(brand="Nope").exists()
+        assert Bike.query(s).get("no-such-id") is None
+        giant_owners = (
+            Owner.query(s).join(Bike).filter(Bike.brand == "Giant").distinct().order_by("name")
+        )
+        assert [o.name for o in giant_owners.all()] == ["alice", "bob"]
+        assert Owner.query(s).join(Bike).count() == 4
+        assert Owner.query(s).join(Bike).distinct().count() == 2
+
+
+def test_join_filters_on_related_fields(shop):
+    with Session(shop) as s:
+        alices = (
+            Bike.query(s).join(Bike.owner).filter(Owner.name == "alice").order_by("brand").all()
+        )
+        assert brands(alices) == ["Giant", "Trek"]
+        with pytest.raises(QueryError, match="join Owner first"):
+            Bike.query(s).filter(Owner.name == "alice").all()
+
+
+def test_unknown_fields_and_bad_values_are_clear_errors(shop):
+    with Session(shop) as s:
+        with pytest.raises(QueryError, match="Bike has no field 'colour'"):
+            Bike.query(s).filter_by(colour="red")
+        with pytest.raises(QueryError, match="Bike has no field 'colour'"):
+            Bike.query(s).order_by("colour")
+        with pytest.raises(ValidationError, match=r"Bike\.price: cannot compare with 'cheap'"):
+            Bike.query(s).filter(Bike.price < "cheap")
+        with pytest.raises(QueryError, match="expressions"):
+            Bike.query(s).filter("price > 3")
+        with pytest.raises(QueryError, match="non-negative"):
+            Bike.query(s).limit(-1)
+
+
+def test_values_are_bound_not_pasted(shop):
+    with Session(shop) as s:
+        evil = "x' OR '1'='1"
+        assert Bike.query(s).filter_by(brand=evil).count() == 0
+        text, params = Bike.query(s).filter_by(brand=evil).statement()
+        assert evil not in text and params == [evil]
+
+
+def test_bulk_update_and_delete(shop):
+    with Session(shop) as s:
+        assert Bike.query(s).filter_by(brand="Trek").update({"in_stock": False}) == 2
+        assert Bike.query(s).filter_by(in_stock=False).count() == 2
+        assert Bike.query(s).filter(Bike.price < 500).delete() == 2
+        s.commit()
+    with Session(shop) as s:
+        assert Bike.query(s).count() == 3
+        assert Bike.query(s).filter_by(in_stock=False).count() == 2
+
+
+def test_eager_loading_survives_the_session(shop):
+    with Session(shop) as s:
+        bikes = Bike.query(s).options(joinedload(Bike.owner)).order_by("price").all()
+        owners = Owner.query(s).options(joinedload(Owner.bikes)).order_by("name").all()
+        lazy = Bike.query(s).filter_by(brand="Cube").first()
+        unloaded = Owner.query(s).filter_by(name="alice").first()
+        s.rollback()
+    assert [b.owner.name if b.owner else None for b in bikes] == [
+        "bob",
+        None,
+        "alice",
+        "alice",
+        "bob",
+    ]
+    assert {o.name: sorted(brands(o.bikes)) for o in owners} == {
+        "alice": ["Giant", "Trek"],
+        "bob": ["Giant", "Trek"],
+    }
+    assert lazy.owner is None
+    with pytest.raises(DetachedModelError, match="joinedload"):
+        _ = unloaded.bikes

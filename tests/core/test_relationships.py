@@ -1,0 +1,91 @@
+"""Relationships: back_populates, one-to-many lists, dotted names, cascades."""
+
+from __future__ import annotations
+
+import pytest
+
+from polynom.errors import ForeignKeyViolation, RelationshipError
+from polynom.session import Session
+from tests.models import Bike, Owner, Part
+
+
+def test_back_populates_in_memory():
+    owner = Owner(name="o")
+    bike = Bike(brand="b")
+    bike.owner = owner
+    assert owner.bikes == [bike] and bike.owner_id == owner._entry_id
+    other = Bike(brand="c")
+    owner.bikes.append(other)
+    assert other.owner is owner and other.owner_id == owner._entry_id
+    owner.bikes.remove(bike)
+    assert bike.owner is None and bike.owner_id is None
+    with pytest.raises(RelationshipError, match="holds Owner models"):
+        bike.owner = Part(label="x")
+
+
+def test_save_update_cascade_and_lazy_loading(app):
+    with Session(app) as session:
+        owner = Owner(name="ann")
+        owner.bikes.extend([Bike(brand="x"), Bike(brand="y")])
+        session.add(owner)  # the bikes follow
+        session.commit()
+    with Session(app) as session:
+        loaded = Owner.query(session).get(owner._entry_id)
+        assert sorted(b.brand for b in loaded.bikes) == ["x", "y"]
+        assert all(b.owner is loaded for b in loaded.bikes)
+
+
+def test_parent_written_before_child_across_namespaces(app):
+    with Session(app) as session:
+        bike = Bike(brand="child-first")
+        owner = Owner(name="parent-later")
+        session.add(bike)
+        bike.owner = owner
+        session.commit()
+    with Session(app) as session:
+        assert Bike.query(session).get(bike._entry_id).owner.name == "parent-later"
+
+
+def test_cascade_all_deletes_children(app):
+    with Session(app) as session:
+        bike = Bike(brand="full")
+        bike.parts.extend([Part(label="wheel"), Part(label="saddle")])
+        session.add(bike)
+        session.commit()
+    with Session(app) as session:
+        session.delete(Bike.query(session).get(bike._entry_id))
+        session.commit()
+    with Session(app) as session:
+        assert Part.query(session).count() == 0
+
+
+def test_delete_orphan_and_detach_child(app):
+    with Session(app) as session:
+        bike = Bike(brand="orphans")
+        bike.parts.extend([Part(label="a"), Part(label="b"), Part(label="c")])
+        session.add(bike)
+        session.commit()
+    with Session(app) as session:
+        loaded = Bike.query(session).get(bike._entry_id)
+        loaded.parts.remove(next(p for p in loaded.parts if p.label == "a"))
+        session.commit()
+    with Session(app) as session:
+        assert sorted(p.label for p in Part.query(session).all()) == ["b", "c"]
+        session.detach_child(Bike.query(session).get(bike._entry_id), "parts")
+        session.commit()
+    with Session(app) as session:
+        assert Part.query(session).count() == 0
+
+
+def test_foreign_key_enforced_at_commit(app):
+    with Session(app) as session:
+        owner = Owner(name="gone")
+        session.add(owner)
+        session.add(Bike(brand="kept", owner=owner))
+        session.commit()
+    with Session(app) as session:
+        session.delete(Owner.query(session).get(owner._entry_id))  # no delete cascade
+        with pytest.raises(ForeignKeyViolation):
+            session.commit()
+    with Session(app) as session:
+        assert Owner.query(session).count() == 1

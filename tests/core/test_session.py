@@ -1,0 +1,251 @@
+"""The session: states, unit of work, identity map, detachment, conflicts."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from polynom.application import Application
+from polynom.errors import (
+    ConflictError,
+    DetachedModelError,
+    SessionError,
+    UniqueViolation,
+    ValidationError,
+)
+from polynom.session import Session, _SessionState
+from tests.models import Bike, LegacyBike, Owner
+
+
+def _add_bikes(app, n=3, **extra):
+    with Session(app) as session:
+        bikes = [Bike(brand=f"brand{i}", price=100 + i, **extra) for i in range(n)]
+        session.add_all(bikes)
+        session.commit()
+    return bikes
+
+
+def test_states_and_commit_visibility(app):
+    session = Session(app)
+    assert session.get_session_state() is _SessionState.INITIALIZED
+    with pytest.raises(SessionError, match="activated"):
+        session.add(Bike(brand="x"))
+    with session:
+        assert session.get_session_state() is _SessionState.ACTIVE
+        session.add(Bike(brand="Giant"))
+        session.commit()
+        assert session.get_session_state() is _SessionState.COMPLETED
+    with Session(app) as other:
+        assert Bike.query(other).filter_by(brand="Giant").count() == 1
+
+
+def test_leaving_without_commit_rolls_back(app):
+    with Session(app) as session:
+        session.add(Bike(brand="ghost"))
+        session.flush()
+        assert Bike.query(session).count() == 1
+    with Session(app) as session:
+        assert Bike.query(session).count() == 0
+
+
+def test_exception_inside_block_rolls_back_and_propagates(app):
+    with pytest.raises(RuntimeError, match="boom"), Session(app) as session:
+        session.add(Bike(brand="ghost"))
+        session.flush()
+        raise RuntimeError("boom")
+    with Session(app) as session:
+        assert not Bike.query(session).exists()
+
+
+def test_models_are_detached_after_commit_and_rollback(app):
+    (bike,) = _add_bikes(app, 1)
+    assert bike.brand == "brand0"  # still readable
+    with pytest.raises(DetachedModelError, match="detached"):
+        bike.brand = "changed"
+    with Session(app) as session:
+        loaded = Bike.query(session).get(bike._entry_id)
+        session.rollback()
+    with pytest.raises(DetachedModelError):
+        loaded.price = 1
+
+
+def test_model_from_other_session_is_refused(app):
+    (bike,) = _add_bikes(app, 1)
+    with Session(app) as one, Session(app) as two:
+        mine = Bike.query(one).get(bike._entry_id)
+        with pytest.raises(DetachedModelError, match="another active session"):
+            two.delete(mine)
+        with pytest.raises(DetachedModelError, match="another active session"):
+            two.add(mine)
+    with Session(app) as session, pytest.raises(DetachedModelError, match="query it again"):
+        session.add(bike)
+
+
+def test_identity_map_returns_same_object(app):
+    (bike,) = _add_bikes(app, 1)
+    with Session(app) as session:
+        a = Bike.query(session).get(bike._entry_id)
+        b = Bike.query(session).filter_by(brand="brand0").first()
+        c = Bike.query(session).all()[0]
+        assert a is b is c
+
+
+def test_autoflush_queries_see_pending_changes(app):
+    with Session(app) as session:
+        session.add(Bike(brand="pending", price=5))
+        assert Bike.query(session).filter_by(brand="pending").count() == 1
+        bike = Bike.query(session).filter_by(brand="pending").first()
+        bike.price = Decimal("7.5")
+        assert Bike.query(session).filter(Bike.price > 7).count() == 1
+
+
+def test_update_writes_only_changed_fields(app):
+    (bike,) = _add_bikes(app, 1, model="Defy")
+    app.log_statements = True
+    statements = []
+    import logging
+
+    class Grab(logging.Handler):
+        def emit(self, record):
+            statements.append(record.getMessage())
+
+    handler = Grab()
+    logging.getLogger("polynom.statements").addHandler(handler)
+    logging.getLogger("polynom.statements").setLevel(logging.INFO)
+    try:
+        with Session(app) as session:
+            loaded = Bike.query(session).get(bike._entry_id)
+            loaded.price = 999
+            session.commit()
+    finally:
+        logging.getLogger("polynom.statements").removeHandler(handler)
+    updates = [s for s in statements if "UPDATE" in s]
+    assert len(updates) == 1
+    assert (
+        '"price" = ?' in updates[0] and '"brand"' not in updates[0] and '"model"' not in updates[0]
+    )
+    with Session(app) as session:
+        assert Bike.query(session).get(bike._entry_id).price == Decimal("999.00")
+
+
+def test_setting_same_value_writes_nothing(app):
+    (bike,) = _add_bikes(app, 1)
+    with Session(app) as session:
+        loaded = Bike.query(session).get(bike._entry_id)
+        loaded.brand = "brand0"
+        session.flush()
+        assert not session._dirty
+
+
+def test_tracking_false_ignores_later_changes(app):
+    with Session(app) as session:
+        bike = Bike(brand="untracked")
+        session.add(bike, tracking=False)
+        session.flush()
+        bike.brand = "changed"
+        session.commit()
+    with Session(app) as session:
+        assert Bike.query(session).get(bike._entry_id).brand == "untracked"
+
+
+def test_concurrent_update_of_same_field_conflicts(app):
+    (bike,) = _add_bikes(app, 1)
+    with Session(app) as first, Session(app) as second:
+        a = Bike.query(first).get(bike._entry_id)
+        b = Bike.query(second).get(bike._entry_id)
+        a.price = 1
+        first.commit()
+        b.price = 2
+        with pytest.raises(ConflictError, match="another session"):
+            second.commit()
+    with Session(app) as session:
+        assert Bike.query(session).get(bike._entry_id).price == Decimal("1.00")
+
+
+def test_concurrent_updates_of_different_fields_both_survive(app):
+    (bike,) = _add_bikes(app, 1)
+    with Session(app) as first:
+        Bike.query(first).get(bike._entry_id).price = 1
+        first.commit()
+    with Session(app) as second:
+        Bike.query(second).get(bike._entry_id).model = "Z"
+        second.commit()
+    with Session(app) as session:
+        loaded = Bike.query(session).get(bike._entry_id)
+        assert (loaded.price, loaded.model) == (Decimal("1.00"), "Z")
+
+
+def test_delete_and_delete_all(app):
+    bikes = _add_bikes(app, 4)
+    with Session(app) as session:
+        loaded = Bike.query(session).all()
+        session.delete(loaded[0])
+        session.delete_all(loaded[1:3])
+        assert Bike.query(session).count() == 1
+        session.commit()
+    with Session(app) as session:
+        assert [b._entry_id for b in Bike.query(session).all()] == [bikes[3]._entry_id]
+
+
+def test_missing_required_field_is_refused_before_the_store(app):
+    with Session(app) as session:
+        session.add(Bike(price=3))
+        with pytest.raises(ValidationError, match=r"Bike\.brand is required"):
+            session.flush()
+        assert session.is_active  # nothing reached the store; the session goes on
+        session._new.clear()
+        session._identity.clear()
+        session.add(Bike(brand="ok"))
+        session.commit()
+
+
+def test_unknown_constructor_field_is_an_error():
+    with pytest.raises(ValidationError, match="Bike has no field 'colour'"):
+        Bike(brand="x", colour="red")
+
+
+def test_unique_violation_rolls_back_and_keeps_committed_data(app):
+    with Session(app) as session:
+        session.add(Owner(name="a", email="same@example.com"))
+        session.commit()
+    with Session(app) as session:
+        session.add(Owner(name="b", email="same@example.com"))
+        with pytest.raises(UniqueViolation):
+            session.commit()
+        assert session.get_session_state() is _SessionState.COMPLETED
+    with Session(app) as session:
+        assert [o.name for o in Owner.query(session).all()] == ["a"]
+
+
+def test_polynom_style_model_with_own_init(app):
+    with Session(app) as session:
+        bike = LegacyBike("Giant", "Defy", 8.6, 2000)
+        session.add(bike)
+        session.commit()
+    with Session(app) as session:
+        loaded = LegacyBike.query(session).get(bike._entry_id)
+        assert (loaded.brand, loaded.model, loaded.price, loaded.weight) == (
+            "Giant",
+            "Defy",
+            Decimal("8.60"),
+            2000.0,
+        )
+        assert loaded.in_stock is True  # default applied
+
+
+def test_many_inserts_are_batched(app):
+    with Session(app) as session:
+        session.add_all(Bike(brand=f"b{i}") for i in range(2500))
+        session.commit()
+    with Session(app) as session:
+        assert Bike.query(session).count() == 2500
+
+
+def test_create_session_and_session_requires_active_app():
+    app = Application(str(uuid.uuid4()), "sqlite://")
+    with pytest.raises(SessionError, match="application must be active"):
+        Session(app)
+    with app, app.create_session(log_user="alice") as session:
+        assert session.log_user == "alice"
