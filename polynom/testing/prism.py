@@ -43,7 +43,6 @@ from org.polypheny.prism import (
 from polynom.errors import (
     ForeignKeyViolation,
     NotNullViolation,
-    PolynomError,
     StoreConnectionError,
     UniqueViolation,
 )
@@ -331,7 +330,7 @@ class _Client:
             if commit_first:
                 self.conn.commit()
             return action()
-        except (PolynomError, PrismValueError, ValueError, TypeError, LookupError) as exc:
+        except Exception as exc:
             if isinstance(exc, StoreConnectionError):
                 raise
             # Polypheny rolls back the transaction of a failed statement.
