@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import socket
 import threading
 from collections import Counter
@@ -68,6 +69,7 @@ __all__ = ["DEFAULT_FETCH_SIZE", "DEFAULT_MAX_FRAME_BYTES", "PrismServer"]
 log = logging.getLogger(__name__)
 
 PLAIN_VERSION = b"plain-v1@polypheny.com\n"
+UNIX_VERSION = b"unix-v1@polypheny.com\n"
 DEFAULT_FETCH_SIZE = 100  # Polypheny's PropertyUtils.DEFAULT_FETCH_SIZE
 DEFAULT_NAMESPACE = "public"
 #: Soft limit on the size of one result frame. The Python driver 1.0.0 reads a message with a
@@ -134,10 +136,11 @@ class _Client:
         self.sock.sendall(len(payload).to_bytes(8, "little") + payload)
 
     def _handshake(self) -> None:
-        self.sock.sendall(bytes([len(PLAIN_VERSION)]) + PLAIN_VERSION)
+        line = UNIX_VERSION if self.server.unix_socket else PLAIN_VERSION
+        self.sock.sendall(bytes([len(line)]) + line)
         length = self._recv_exact(1)[0]
         echoed = self._recv_exact(length) if length else b""
-        if echoed != PLAIN_VERSION:
+        if echoed != line:
             raise _ProtocolError(f"client answered the version line with {echoed!r}")
 
     def _read_request(self) -> protointerface_pb2.Request:
@@ -650,6 +653,8 @@ class PrismServer:
         any user and password are accepted (as the URL, ``pa`` with an empty password).
     :param max_frame_bytes: soft limit of one result frame (see ``DEFAULT_MAX_FRAME_BYTES``).
     :param record_statements: keep every statement received in :attr:`statements`.
+    :param unix_socket: listen on this unix socket path (Prism's ``unix`` transport,
+        version line ``unix-v1@polypheny.com``) instead of TCP.
 
     Counters: :attr:`request_count` (all requests since the last :meth:`reset_counts`) and
     :attr:`request_counts` (per request kind, e.g. ``"prepare_indexed_statement_request"``).
@@ -666,6 +671,7 @@ class PrismServer:
         password: str | None = None,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         record_statements: bool = False,
+        unix_socket: str | None = None,
     ) -> None:
         if store is not None and url is not None:
             raise ValueError("give either store or url, not both")
@@ -677,6 +683,7 @@ class PrismServer:
         self.user = user
         self.password = password
         self.max_frame_bytes = max_frame_bytes
+        self.unix_socket = os.fspath(unix_socket) if unix_socket else None
         self.record_statements = record_statements
         #: ``(language, statement, namespace)`` of every statement received, as sent, when
         #: ``record_statements`` is on (cleared by :meth:`reset_counts`).
@@ -696,15 +703,23 @@ class PrismServer:
         if self._running.is_set():
             return self
         self._ensure_store()
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self.unix_socket:
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.unix_socket)
+            target: Any = self.unix_socket
+        else:
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            target = (self.host, self._port)
         try:
-            listener.bind((self.host, self._port))
+            listener.bind(target)
         except OSError:
             listener.close()
             raise
         listener.listen(64)
-        self._port = listener.getsockname()[1]
+        if not self.unix_socket:
+            self._port = listener.getsockname()[1]
         self._listener = listener
         self._running.set()
         self._accept_thread = threading.Thread(
@@ -726,6 +741,9 @@ class PrismServer:
             with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)
             listener.close()
+            if self.unix_socket:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.unix_socket)
         if self._accept_thread is not None:
             self._accept_thread.join(timeout=5)
             self._accept_thread = None
@@ -762,8 +780,11 @@ class PrismServer:
         return self._port
 
     @property
-    def address(self) -> tuple[str, int]:
-        """``(host, port)``, as ``polypheny.connect`` and PolyNOM's ``Application`` take it."""
+    def address(self) -> Any:
+        """``(host, port)`` as ``polypheny.connect`` and PolyNOM's ``Application`` take it
+        (the socket path with ``unix_socket``)."""
+        if self.unix_socket:
+            return self.unix_socket
         return (self.host, self._port)
 
     @property
@@ -771,6 +792,8 @@ class PrismServer:
         """``polypheny://user:password@host:port`` for ``polynom.stores.open_store``."""
         user = self.user if self.user is not None else "pa"
         password = self.password if self.password is not None else ""
+        if self.unix_socket:
+            return f"polypheny+unix://{self.unix_socket}"
         return f"polypheny://{user}:{password}@{self.host}:{self._port}"
 
     @property
@@ -837,10 +860,11 @@ class PrismServer:
             if not self._running.is_set():
                 sock.close()
                 break
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if not self.unix_socket:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             client = _Client(self, sock, peer)
             thread = threading.Thread(
-                target=client.run, name=f"prism-stand-in-client:{peer[1]}", daemon=True
+                target=client.run, name=f"prism-stand-in-client:{peer!r}", daemon=True
             )
             client.thread = thread
             with self._lock:
