@@ -70,7 +70,9 @@ def polynom_user() -> str | None:
 
 
 @pytest.fixture
-def polynom_app(polynom_address: Any, polynom_schemas: Sequence[Any] | None) -> Iterator[Application]:
+def polynom_app(
+    polynom_address: Any, polynom_schemas: Sequence[Any] | None
+) -> Iterator[Application]:
     """An active application on a fresh store (in memory by default), closed after the test."""
     from polynom.application import Application
 
