@@ -9,10 +9,10 @@ from polydatum.resources import Resource
 
 from polynom.errors import ConfigurationError
 from polynom.resources._state import _before_release, _peek_state
+from polynom.session import Session
 
 if TYPE_CHECKING:
     from polynom.application import Application
-    from polynom.session import Session
 
 
 class SessionResource(Resource):
@@ -44,10 +44,7 @@ class SessionResource(Resource):
         self.session_class = session_class
 
     def __call__(self, context: Any) -> Iterator[Session]:
-        factory = self.session_class
-        if factory is None:
-            from polynom.session import Session as factory
-
+        factory = self.session_class or Session
         conn = getattr(context, self.connection)
         app = self.application or _application_of(context, self.connection)
         state = _peek_state(context)

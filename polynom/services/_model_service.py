@@ -1,0 +1,241 @@
+"""``ModelService``: the get/create/update/delete/list/history service of one model class."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+
+from polydatum import Service
+
+from polynom.errors import NotFound, SessionError, ValidationError
+from polynom.expression import Column, Expr, Ordering
+from polynom.model.model import BaseModel
+
+if TYPE_CHECKING:
+    from polynom.changelog import ChangeRecord
+    from polynom.query import Query
+    from polynom.session import Session
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+#: What ``order_by`` accepts: a field name (``"-price"`` descends), a column, an ordering
+#: (``Bike.price.desc()``), or a sequence of those.
+OrderBy: TypeAlias = str | Column | Ordering | Sequence[str | Column | Ordering] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a listing, with the total number of matching entries."""
+
+    items: list[T]
+    total: int
+    limit: int | None
+    offset: int
+
+    @property
+    def has_next(self) -> bool:
+        """True when more entries follow this page."""
+        return self.offset + len(self.items) < self.total
+
+
+class ModelService(Service, Generic[M]):
+    """Data access for one model class inside a polydatum context.
+
+    Use it as is (``dm.register_services(bikes=ModelService(Bike))``) or subclass it to add
+    business methods, which reach the context's session as ``self.session`` (the same
+    object as ``self._ctx.session``) and build queries with :meth:`query`::
+
+        class BikeService(ModelService[Bike]):
+            model = Bike
+
+            def cheaper_than(self, price: int) -> list[Bike]:
+                return self.query().filter(Bike.price < price).all()
+
+    Following Polydatum's conventions, ``get`` returns ``None`` for a missing entry and the
+    methods that need an entry to exist raise :class:`polynom.errors.NotFound`.
+    Nothing here commits: the transaction middleware commits when the context ends.
+    """
+
+    #: The model class the service serves; set it on a subclass or pass it to ``__init__``.
+    model: type[M]
+
+    def __init__(self, model: type[M] | None = None) -> None:
+        super().__init__()
+        if model is not None:
+            self.model = model
+        if not (
+            isinstance(getattr(self, "model", None), type) and issubclass(self.model, BaseModel)
+        ):
+            raise TypeError(
+                f"{type(self).__name__} needs a model class: pass it (ModelService(Bike)) "
+                "or set 'model = Bike' on the subclass"
+            )
+
+    def __getattr__(self, name: str) -> Any:
+        # Polydatum looks nested services up here and raises KeyError for anything else;
+        # an AttributeError keeps hasattr(), copy and mocks working.
+        if name.startswith("__") or name == "_services":
+            raise AttributeError(name)
+        try:
+            return self._services[name]
+        except KeyError:
+            raise AttributeError(
+                f"{type(self).__name__!r} has no attribute or sub-service {name!r}"
+            ) from None
+
+    # -- context ----------------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session:
+        """The active context's ``Session`` (opened on first use)."""
+        dm = self._data_manager
+        ctx = dm.ctx_stack.top if dm is not None else None
+        if ctx is None:
+            raise SessionError(
+                f"{type(self).__name__} was used outside a data access context: call it "
+                "inside 'with dm.context(...) as ctx:' as ctx.dal.<service>.<method>(...)"
+            )
+        session: Session = ctx.session
+        return session
+
+    def query(self) -> Query[M]:
+        """A query over the model in the context's session."""
+        return self.model.query(self.session)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, entry_id: str) -> M | None:
+        """The entry with ``entry_id``, or ``None`` when there is none."""
+        return self.model.query(self.session).get(entry_id)
+
+    def get_or_raise(self, entry_id: str) -> M:
+        """The entry with ``entry_id``; raises ``NotFound`` naming the model and the id."""
+        obj = self.model.query(self.session).get(entry_id)
+        if obj is None:
+            raise NotFound(f"{self.model.__name__} with entry id {entry_id!r} does not exist")
+        return obj
+
+    def exists(self, *criteria: Expr, **filters: Any) -> bool:
+        """True when an entry matches ``criteria`` (expressions) and ``filters``."""
+        return self._filtered(criteria, filters).exists()
+
+    def count(self, *criteria: Expr, **filters: Any) -> int:
+        """How many entries match ``criteria`` (``Bike.price > 100``) and ``filters``."""
+        return self._filtered(criteria, filters).count()
+
+    def list(
+        self,
+        *criteria: Expr,
+        filters: Mapping[str, Any] | None = None,
+        order_by: OrderBy = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> builtins.list[M]:
+        """Entries matching ``criteria`` and ``filters``, ordered, at most ``limit`` of them.
+
+        ``criteria`` are query expressions (``Bike.price > 100``); ``filters`` are
+        field=value equalities; ``order_by`` takes ``"name"``, ``"-name"`` (descending),
+        ``Bike.name.desc()`` or a list of them. Without ``order_by`` the order is the
+        store's: give one whenever you page.
+        """
+        q = self._filtered(criteria, filters or {})
+        if order_by is not None:
+            terms = order_by if isinstance(order_by, builtins.list | tuple) else (order_by,)
+            q = q.order_by(*terms)
+        if limit is not None:
+            q = q.limit(limit)
+        if offset:
+            q = q.offset(offset)
+        return q.all()
+
+    def page(
+        self,
+        *criteria: Expr,
+        filters: Mapping[str, Any] | None = None,
+        order_by: OrderBy = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Page[M]:
+        """Like :meth:`list`, plus the total number of matching entries (for pagers)."""
+        items = self.list(*criteria, filters=filters, order_by=order_by, limit=limit, offset=offset)
+        if limit is None or (len(items) < limit and (items or offset == 0)):
+            total = offset + len(items)  # this is the last page: no second query needed
+        else:
+            total = self.count(*criteria, **(filters or {}))
+        return Page(items=items, total=total, limit=limit, offset=offset)
+
+    def history(self, entry_id: str) -> builtins.list[ChangeRecord]:
+        """The entry's changelog, oldest first: who changed which fields, when, old and new.
+
+        Deleted entries keep their history; an id that never existed gives ``[]``.
+        """
+        from polynom.changelog import history
+
+        schema = self.model._pn_schema
+        return [
+            record
+            for record in history(self.session, entry_id)
+            if record.entity == schema.entity_name and record.namespace == schema.namespace()
+        ]
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def create(self, **fields: Any) -> M:
+        """Create an entry from ``fields`` and write it in the context's transaction.
+
+        It is flushed at once so that a constraint violation surfaces here, at the call,
+        not when the context commits. Like any failed flush, that ends the context's
+        session: nothing of the context is committed.
+        """
+        obj = self.model(**fields)
+        session = self.session
+        session.add(obj)
+        session.flush()
+        return obj
+
+    def update(self, entry_id: str, **changes: Any) -> M:
+        """Set fields of the entry and write them; raises ``NotFound`` when it is missing.
+
+        Unknown field names are refused (``ValidationError`` naming model and field) before
+        anything changes.
+        """
+        model = self.model
+        for name in changes:
+            if name == "_entry_id" or (
+                name not in model._pn_attributes and name not in model._pn_relationships
+            ):
+                raise ValidationError(
+                    f"{model.__name__} has no field {name!r} to update",
+                    model=model.__name__,
+                    field=name,
+                    value=changes[name],
+                )
+        obj = self.get_or_raise(entry_id)
+        for name, value in changes.items():
+            setattr(obj, name, value)
+        self.session.flush()
+        return obj
+
+    def delete(self, entry_id: str) -> None:
+        """Delete the entry (cascades apply); raises ``NotFound`` when it is missing."""
+        obj = self.get_or_raise(entry_id)
+        session = self.session
+        session.delete(obj)
+        session.flush()
+
+    # -- helpers for subclasses -------------------------------------------------------------
+
+    def _filtered(self, criteria: Sequence[Expr], filters: Mapping[str, Any]) -> Query[M]:
+        q = self.query()
+        if filters:
+            q = q.filter_by(**filters)
+        if criteria:
+            q = q.filter(*criteria)
+        return q
+
+    def __repr__(self) -> str:
+        model = getattr(self, "model", None)
+        return f"<{type(self).__name__} of {getattr(model, '__name__', model)}>"
