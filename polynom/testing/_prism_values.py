@@ -136,7 +136,9 @@ def decode_param(value: value_pb2.ProtoValue) -> Any:
 
 def _decode_big_decimal(value: value_pb2.ProtoBigDecimal) -> decimal.Decimal:
     unscaled = int.from_bytes(value.unscaled_value, "big", signed=True)
-    return decimal.Decimal(unscaled).scaleb(-value.scale)
+    digits = tuple(int(d) for d in str(abs(unscaled)))
+    # Built from its parts: arithmetic (scaleb...) would round to the context's 28 digits.
+    return decimal.Decimal((1 if unscaled < 0 else 0, digits, -value.scale))
 
 
 def _time_from_ms(ms: int) -> _dt.time:

@@ -25,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import contextlib
+import inspect
 import logging
 import os
 import socket
@@ -302,9 +303,10 @@ class _Client:
         keyword = first_keyword(statement.sql)
         conn = self.conn
         if keyword in _DDL_KEYWORDS:
-            # Polypheny commits the open transaction before a DDL statement.
+            # Polypheny commits the open transaction before a DDL statement, then runs it in
+            # the client's session; it answers a DDL statement with the scalar 1.
             self._run(
-                lambda: self.server._ddl(statement.sql, namespace),
+                lambda: self.server._execute(conn, statement.sql, (), namespace),
                 keyword,
                 commit_first=True,
             )
@@ -694,7 +696,6 @@ class PrismServer:
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
         self._running = threading.Event()
-        self._ddl_lock = threading.Lock()
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -846,7 +847,8 @@ class PrismServer:
         if self._store is None:
             from polynom.stores import open_store
 
-            self._store = open_store(self._store_url or "sqlite://")
+            # Every client holds one store connection while connected: a roomy pool.
+            self._store = open_store(self._store_url or "sqlite://", pool_size=64)
         return self._store
 
     def _accept_loop(self) -> None:
@@ -900,39 +902,31 @@ class PrismServer:
         self, conn: StoreConnection, sql: str, params: Sequence[Any], namespace: str
     ) -> tuple[list[str], list[ColumnType | None], list[tuple[Any, ...]], int]:
         result = _store_execute(conn, sql, params, namespace)
-        types = [parse_type(t) for t in _declared_types(conn, result)]
+        types = [parse_type(t) for t in _declared_types(result)]
         return list(result.columns), types, list(result.rows), result.rowcount
-
-    def _ddl(self, sql: str, namespace: str) -> None:
-        with self._ddl_lock:
-            _store_ddl(self.store, sql, namespace)
 
 
 # -- the embedded store's API, in one place ----------------------------------------------
 
 
+def _takes_namespace(method: Callable[..., Any]) -> bool:
+    try:
+        return "namespace" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
+
+
 def _store_execute(conn: StoreConnection, sql: str, params: Sequence[Any], namespace: str) -> Any:
-    execute = conn.execute
-    try:
-        return execute(sql, params, namespace=namespace)  # type: ignore[call-arg]
-    except TypeError as exc:
-        if "namespace" not in str(exc):
-            raise
-        return execute(sql, params)
+    """``conn.execute`` with the statement's namespace, where the store takes one (the
+    embedded store resolves one-part table names there; Polypheny's default is ``public``)."""
+    if _takes_namespace(conn.execute):
+        return conn.execute(sql, params, namespace=namespace)  # type: ignore[call-arg]
+    return conn.execute(sql, params)
 
 
-def _store_ddl(store: Store, sql: str, namespace: str) -> None:
-    try:
-        store.execute_ddl([sql], namespace=namespace)  # type: ignore[call-arg]
-    except TypeError as exc:
-        if "namespace" not in str(exc):
-            raise
-        store.execute_ddl([sql])
-
-
-def _declared_types(conn: StoreConnection, result: Any) -> list[str | None]:
-    for name in ("types", "column_types", "declared_types"):
-        types = getattr(result, name, None)
-        if types:
-            return list(types)
+def _declared_types(result: Any) -> list[str | None]:
+    """The Polypheny type of each result column, where the store reports it."""
+    types = getattr(result, "types", None)
+    if types and len(types) == len(result.columns):
+        return list(types)
     return [None] * len(result.columns)
