@@ -255,6 +255,15 @@ class PolyphenyConnection(StoreConnection):
         self._dirty = False  # statements ran since the last commit/rollback
         self._open()
 
+    def __del__(self) -> None:
+        # Dropped without close() (an unclosed store at exit): let go of the driver
+        # connection without network traffic, before the driver's own __del__ tries to
+        # roll back on a socket that may be dead and raises from the garbage collector.
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            self._conn = self._cursor = None
+            _force_close(conn)
+
     def _open(self) -> None:
         self._conn = self._store._connect()
         self._cursor = self._conn.cursor()
