@@ -1,0 +1,57 @@
+"""PolyNOM 0.3 (the reference mapper) against the Prism stand-in.
+
+PolyNOM 0.3 installs a package called ``polynom`` too, so it lives in its own virtualenv:
+``python3 -m venv .benchvenv && .benchvenv/bin/pip install polypheny-polynom==0.3.2``
+(or point ``POLYNOM03_PYTHON`` at such an interpreter). Without one the test is skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from polynom.testing import PrismServer
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+
+
+def _polynom03_python() -> str | None:
+    candidate = os.environ.get("POLYNOM03_PYTHON") or str(ROOT / ".benchvenv" / "bin" / "python")
+    if not Path(candidate).exists():
+        return None
+    probe = subprocess.run(
+        [candidate, "-c", "import polynom.application, polypheny"],
+        capture_output=True,
+        timeout=60,
+    )
+    return candidate if probe.returncode == 0 else None
+
+
+@pytest.mark.xfail(
+    reason='PolyNOM 0.3 queries name tables without a namespace (SELECT * FROM "snapshot" ...); '
+    "the embedded store's translator resolves one-part names in 'public' only",
+    strict=False,
+)
+def test_a_polynom03_program_runs_against_the_stand_in():
+    python = _polynom03_python()
+    if python is None:
+        pytest.skip("no interpreter with polypheny-polynom==0.3.2 (.benchvenv or POLYNOM03_PYTHON)")
+    with PrismServer(record_statements=True) as server:
+        run = subprocess.run(
+            [python, str(HERE / "polynom03_app.py"), str(server.port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=str(HERE),
+            env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+        )
+        sent = [sql for _lang, sql, _ns in server.statements]
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.strip().endswith("done")
+    assert any(sql.startswith("CREATE RELATIONAL NAMESPACE") for sql in sent)
+    assert sys.executable != python
