@@ -236,7 +236,10 @@ def _classify(message: str) -> type[StoreError]:
         return ForeignKeyViolation
     if "not null" in text or "does not allow null" in text or "null value" in text:
         return NotNullViolation
-    if "deadlock" in text or "conflict" in text or "could not acquire lock" in text:
+    if any(
+        word in text
+        for word in ("deadlock", "conflict", "could not acquire lock", "lock timeout", "locked")
+    ):
         return ConflictError
     return StoreError
 

@@ -43,6 +43,7 @@ from org.polypheny.prism import (
 )
 
 from polynom.errors import (
+    ConflictError,
     ForeignKeyViolation,
     NotNullViolation,
     StoreConnectionError,
@@ -635,6 +636,8 @@ def _error_message(keyword: str, exc: BaseException) -> str:
         return f"{verb} violates foreign key constraint: {detail}"
     if isinstance(exc, NotNullViolation):
         return f"{verb} violates not null constraint: {detail}"
+    if isinstance(exc, ConflictError):
+        return f"Transaction conflict, the transaction was rolled back: {detail}"
     return detail
 
 

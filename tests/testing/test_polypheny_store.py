@@ -12,6 +12,7 @@ import pytest
 
 from polynom.errors import (
     ConfigurationError,
+    ConflictError,
     StoreConnectionError,
     StoreError,
     UniqueViolation,
@@ -474,3 +475,16 @@ def test_unix_socket_transport(tmp_path):
     missing = PolyphenyStore(str(tmp_path / "nothing.sock"), transport="unix")
     with pytest.raises(StoreConnectionError, match=r"unix socket .*nothing\.sock"):
         missing.acquire()
+
+
+def test_concurrent_writers_conflict(store):
+    """A write that loses to another open transaction is a ConflictError, not a bare
+    StoreError, so the mapper can tell the user to retry."""
+    with store.connection() as first, store.connection() as second:
+        first.execute(INSERT, ("a", "apple", 1))
+        first.commit()
+        assert second.execute(COUNT).rows == [(1,)]  # second has read
+        first.execute('UPDATE "shop"."item" SET "qty" = ? WHERE "_entry_id" = ?', (2, "a"))
+        first.commit()
+        with pytest.raises(ConflictError, match="conflict"):
+            second.execute('UPDATE "shop"."item" SET "qty" = ? WHERE "_entry_id" = ?', (3, "a"))
