@@ -1300,14 +1300,16 @@ _FROM_FUNCTIONS = frozenset(["EXTRACT", "SUBSTRING", "TRIM", "OVERLAY"])
 _FUNCTION_NAMES = {"CHAR_LENGTH": "LENGTH", "CHARACTER_LENGTH": "LENGTH"}
 
 DML, DDL, COMMIT, ROLLBACK, BEGIN = "dml", "ddl", "commit", "rollback", "begin"
+_WRITE_WORDS = frozenset(["INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "UPSERT"])
 
 
 class Translation(NamedTuple):
-    """What :func:`translate` made of a statement: its kind and, for DML, SQLite's SQL."""
+    """What :func:`translate` made of a statement: its kind, SQLite's SQL for DML, and
+    whether the statement writes (INSERT, UPDATE, DELETE)."""
 
     kind: str
     sql: str
-    ddl: DdlCommand | None = None
+    writes: bool = False
 
 
 @dataclass(slots=True)
@@ -1552,11 +1554,11 @@ def translate(sql: str, default_ns: str = DEFAULT_NAMESPACE) -> Translation:
     m = _INSERT_VALUES.match(sql)
     if m is not None:
         head = _DmlRewriter(m.group(1), default_ns).rewrite()
-        return Translation(DML, head + m.group(2))
+        return Translation(DML, head + m.group(2), True)
     lead = _LEADING_WORDS.match(sql)
     first, second = (lead.group(1).upper(), (lead.group(2) or "").upper()) if lead else ("", "")
     if first in ("CREATE", "DROP", "ALTER"):
-        return Translation(DDL, sql, parse_ddl(sql, default_ns))
+        return Translation(DDL, sql)  # parsed when run: DDL depends on the catalog
     plain = second in ("", "WORK", "TRANSACTION")
     if first == "COMMIT" and plain:
         return Translation(COMMIT, sql)
@@ -1570,5 +1572,6 @@ def translate(sql: str, default_ns: str = DEFAULT_NAMESPACE) -> Translation:
         p.accept("TABLE")
         ns, entity = _table_name(p, default_ns)
         p.expect_end("TRUNCATE")
-        return Translation(DML, f"DELETE FROM {quote(mangle(ns, entity))}")
-    return Translation(DML, _DmlRewriter(sql, default_ns).rewrite())
+        return Translation(DML, f"DELETE FROM {quote(mangle(ns, entity))}", True)
+    writes = first in _WRITE_WORDS
+    return Translation(DML, _DmlRewriter(sql, default_ns).rewrite(), writes)

@@ -44,6 +44,7 @@ sq.register_converters()
 
 # SQLite result codes (primary codes are the low byte of extended ones).
 _BUSY, _LOCKED, _CONSTRAINT = 5, 6, 19
+_BUSY_SNAPSHOT = 517
 _UNIQUE_CODES = {2067, 1555}  # SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
 _NOTNULL_CODE = 1299
 _FOREIGNKEY_CODE = 787
@@ -96,10 +97,16 @@ def map_error(exc: BaseException, sql: str) -> StoreError:
         if code == _FOREIGNKEY_CODE or message.startswith("FOREIGN KEY"):
             return ForeignKeyViolation(f"foreign key violated; statement: {statement}")
         return IntegrityError(f"{message}; statement: {statement}")
+    if code == _BUSY_SNAPSHOT:
+        return ConflictError(
+            "another session changed the data since this transaction read it (its snapshot "
+            f"is out of date); roll back and retry; statement: {statement}"
+        )
     if primary in (_BUSY, _LOCKED):
         return ConflictError(
-            "another session changed the data this transaction read, or holds the write lock "
-            f"({message}); roll back and retry; statement: {statement}"
+            "another session's transaction holds the write lock (SQLite lets one transaction "
+            f"write at a time) and did not finish in time ({message}); roll back and retry; "
+            f"statement: {statement}"
         )
     if primary in _BROKEN_CODES or (
         isinstance(exc, sqlite3.ProgrammingError) and "closed" in message
@@ -562,6 +569,7 @@ class SqliteConnection(StoreConnection):
         self._store = store
         self._raw: sqlite3.Connection | None = raw
         self._broken = False
+        self._writing = False  # registered with the store as holding the write lock
 
     @property
     def broken(self) -> bool:
@@ -594,6 +602,20 @@ class SqliteConnection(StoreConnection):
                 raw.execute("ROLLBACK")
             except sqlite3.Error:
                 self._broken = True
+        self._ended()
+
+    def _claim_write(self, sql: str) -> None:
+        try:
+            self._store._claim_write(self, sql)
+        except ConflictError:
+            self._quiet_rollback()  # as for every conflict: the transaction cannot go on
+            raise
+
+    def _ended(self) -> None:
+        """The transaction is over: this connection no longer holds the write lock."""
+        if self._writing:
+            self._writing = False
+            self._store._release_write(self)
 
     def execute(
         self, sql: str, params: Sequence[Any] = (), *, namespace: str | None = None
@@ -604,6 +626,8 @@ class SqliteConnection(StoreConnection):
         tr = sq.translate(sql, namespace or sq.DEFAULT_NAMESPACE)
         if tr.kind != sq.DML:
             return self._special(tr, sql, namespace)
+        if tr.writes and not self._writing:
+            self._claim_write(sql)
         try:
             if not raw.in_transaction:
                 raw.execute("BEGIN")
@@ -625,6 +649,8 @@ class SqliteConnection(StoreConnection):
             raise StoreError(f"execute_many runs DML only; statement: {sq.first_line(sql)}")
         if not rows:
             return 0
+        if tr.writes and not self._writing:
+            self._claim_write(sql)
         try:
             if not raw.in_transaction:
                 raw.execute("BEGIN")
@@ -666,9 +692,11 @@ class SqliteConnection(StoreConnection):
         the transaction is rolled back)."""
         raw = self._conn()
         if not raw.in_transaction:
+            self._ended()
             return
         try:
             raw.execute("COMMIT")
+            self._ended()
         except sqlite3.IntegrityError as exc:
             detail = ""
             try:
@@ -693,14 +721,18 @@ class SqliteConnection(StoreConnection):
     def rollback(self) -> None:
         raw = self._raw
         if raw is None or not raw.in_transaction:
+            self._ended()
             return
         try:
             raw.execute("ROLLBACK")
         except sqlite3.Error as exc:
             self._broken = True
             raise StoreConnectionError(f"rollback failed: {exc}") from None
+        finally:
+            self._ended()
 
     def close(self) -> None:
+        self._ended()
         raw, self._raw = self._raw, None
         if raw is not None:
             with contextlib.suppress(sqlite3.Error):
@@ -756,6 +788,7 @@ class SqliteStore(Store):
             self.path = address.path
         self._lock = threading.Lock()
         self._closed = False
+        self._writers: dict[SqliteConnection, int] = {}  # connection -> thread that wrote
         self._pool: Pool[SqliteConnection] = Pool(
             self._connect,
             reset=SqliteConnection.rollback,
@@ -828,6 +861,30 @@ class SqliteStore(Store):
                 ) from None
         finally:
             self._pool.release(conn)
+
+    # -- the single writer -----------------------------------------------------------------
+
+    def _claim_write(self, conn: SqliteConnection, sql: str) -> None:
+        """Record that ``conn`` starts writing; fail at once if this thread already writes
+        through another connection of this store: SQLite has one writer at a time, so the
+        statement would wait (``busy_timeout``) for a lock only this thread can release."""
+        me = threading.get_ident()
+        with self._lock:
+            for other, thread in self._writers.items():
+                if other is not conn and thread == me and other.in_transaction:
+                    raise ConflictError(
+                        "this thread already has a writing transaction open on another "
+                        "connection of this store; SQLite lets one transaction write at a "
+                        "time, so this one would wait for a lock only this thread can "
+                        "release: commit or roll back the other transaction (session) "
+                        f"first; statement: {sq.first_line(sql)}"
+                    )
+            self._writers[conn] = me
+        conn._writing = True
+
+    def _release_write(self, conn: SqliteConnection) -> None:
+        with self._lock:
+            self._writers.pop(conn, None)
 
     # -- Store -----------------------------------------------------------------------------
 
