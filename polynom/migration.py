@@ -81,7 +81,8 @@ def plan(stored: dict[str, Any] | None, schemas: Sequence[type[BaseSchema]]) -> 
                 f"ALTER TABLE {sql.entity(schema.namespace(), schema.previous_name or '')} "
                 f"RENAME TO {sql.quote(schema.entity_name)}"
             )
-            _plan_fields(result, schema, old_entities.pop(previous))
+            old_table = sql.entity(schema.namespace(), schema.previous_name or "")
+            _plan_fields(result, schema, old_entities.pop(previous), old_table)
             continue
         result.creations.append(schema)
     for key in old_entities:
@@ -91,15 +92,21 @@ def plan(stored: dict[str, Any] | None, schemas: Sequence[type[BaseSchema]]) -> 
     return result
 
 
-def _plan_fields(result: Plan, schema: type[BaseSchema], old: dict[str, Any]) -> None:
+def _plan_fields(
+    result: Plan, schema: type[BaseSchema], old: dict[str, Any], old_table: str | None = None
+) -> None:
+    """Plan field changes; checks and fixes run before the DDL, so they use the old names."""
     table = sql.schema_entity(schema)
+    old_table = old_table or table
     name = schema.qualified_name()
     old_fields = {f["name"]: f for f in old["fields"]}
     renames, adds, alters, drops = [], [], [], []
     for current in schema.all_fields():
         desc = current.describe()
         before = old_fields.pop(current.db_field_name, None)
+        old_column = current.db_field_name
         if before is None and current.previous_name and current.previous_name in old_fields:
+            old_column = current.previous_name
             before = old_fields.pop(current.previous_name)
             result.differences.append(
                 f"{name}: field {current.previous_name} renamed to {current.db_field_name}"
@@ -120,9 +127,11 @@ def _plan_fields(result: Plan, schema: type[BaseSchema], old: dict[str, Any]) ->
             )
             adds.append(sql.add_column(table, current))
             if not current.nullable and current.static_default is None:
-                result.checks.append(_must_be_empty(table, name, current.db_field_name))
+                result.checks.append(_must_be_empty(old_table, name, current.db_field_name))
             continue
-        alters.extend(_plan_alter(result, table, name, current, desc, before))
+        alters.extend(
+            _plan_alter(result, table, name, current, desc, before, old_table, old_column)
+        )
     for gone in old_fields:
         result.differences.append(f"{name}: field {gone} dropped (its data is deleted)")
         drops.append(f"ALTER TABLE {table} DROP COLUMN {sql.quote(gone)}")
@@ -136,6 +145,8 @@ def _plan_alter(
     current: Field,
     desc: dict[str, Any],
     before: dict[str, Any],
+    old_table: str,
+    old_column: str,
 ) -> list[str]:
     column = f"ALTER TABLE {table} MODIFY COLUMN {sql.quote(current.db_field_name)}"
     label = f"{name}: field {current.db_field_name}"
@@ -173,16 +184,16 @@ def _plan_alter(
         if desc["nullable"]:
             ddl.append(f"{column} DROP NOT NULL")
         else:
-            quoted = sql.quote(current.db_field_name)
+            quoted = sql.quote(old_column)
             if current.static_default is not None:
                 result.fixes.append(
                     (
-                        f"UPDATE {table} SET {quoted} = ? WHERE {quoted} IS NULL",
+                        f"UPDATE {old_table} SET {quoted} = ? WHERE {quoted} IS NULL",
                         [current.polytype.to_db(current.static_default)],
                     )
                 )
             else:
-                result.checks.append(_no_nulls(table, label, quoted))
+                result.checks.append(_no_nulls(old_table, label, quoted))
             ddl.append(f"{column} SET NOT NULL")
     return ddl
 

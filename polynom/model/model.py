@@ -60,9 +60,7 @@ class FieldAttribute:
                 value = self.polytype.validate(value)
             except (TypeError, ValueError) as exc:
                 raise ValidationError(
-                    f"{type(obj).__name__}.{self.name}: {value!r} {exc}"
-                    if not str(exc).startswith(repr(value))
-                    else f"{type(obj).__name__}.{self.name}: {exc}",
+                    f"{type(obj).__name__}.{self.name}: invalid value {value!r}: {exc}",
                     model=type(obj).__name__,
                     field=self.name,
                     value=value,
@@ -139,9 +137,11 @@ class BaseModel:
             attributes[name] = attribute
             setattr(cls, name, attribute)
         cls._pn_attributes = attributes
-        if schema not in _models_by_schema or not issubclass(cls, FlexModel):
+        if not issubclass(cls, FlexModel):  # run-time models do not register their schema
             _models_by_schema[schema] = cls
-        polynom_schema(schema)
+            polynom_schema(schema)
+        else:
+            _models_by_schema.setdefault(schema, cls)
 
     def __init__(self, _entry_id: str | None = None, **fields: Any) -> None:
         cls = type(self)

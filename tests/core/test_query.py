@@ -137,8 +137,9 @@ def test_eager_loading_survives_the_session(shop):
         bikes = Bike.query(s).options(joinedload(Bike.owner)).order_by("price").all()
         owners = Owner.query(s).options(joinedload(Owner.bikes)).order_by("name").all()
         lazy = Bike.query(s).filter_by(brand="Cube").first()
-        unloaded = Owner.query(s).filter_by(name="alice").first()
         s.rollback()
+    with Session(shop) as s:
+        unloaded = Owner.query(s).filter_by(name="alice").first()
     assert [b.owner.name if b.owner else None for b in bikes] == [
         "bob",
         None,
