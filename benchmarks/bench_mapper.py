@@ -221,8 +221,15 @@ class RawSqlite:
         for i in range(n):
             v = _values(i)
             rows.append(
-                (str(uuid.uuid4()), v["brand"], v["model"], str(v["price"]), v["weight"],
-                 int(v["in_stock"]), v["year"])
+                (
+                    str(uuid.uuid4()),
+                    v["brand"],
+                    v["model"],
+                    str(v["price"]),
+                    v["weight"],
+                    int(v["in_stock"]),
+                    v["year"],
+                )
             )
         self.conn.execute("BEGIN")
         self.conn.executemany("INSERT INTO raw_bike VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
@@ -276,7 +283,9 @@ def main() -> None:
             r["insert"] = best_of(runs, fresh, lambda _s, peer=peer: peer.insert(n))
             peer.clear()
             ids = peer.insert(n)
-            r["get by id"] = best_of(runs, lambda: None, lambda _s, peer=peer: peer.get_each(ids))
+            r["get by id"] = best_of(
+                runs, lambda: None, lambda _s, peer=peer, ids=ids: peer.get_each(ids)
+            )
             r["filter x100"] = best_of(
                 runs, lambda: None, lambda _s, peer=peer: peer.filter_queries(100, 1000)
             )
@@ -288,11 +297,17 @@ def main() -> None:
 
     ours, sa_, raw = (results[p.name] for p in peers)
     print(f"\nrows={n}, memory rows={args.memory_rows}, best of {runs}")
-    header = f"{'workload':<14}{'polynom':>12}{'SQLAlchemy':>12}{'sqlite3':>12}{'vs SA':>9}{'vs raw':>9}"
+    header = (
+        f"{'workload':<14}{'polynom':>12}{'SQLAlchemy':>12}{'sqlite3':>12}{'vs SA':>9}{'vs raw':>9}"
+    )
     print(header)
     print("-" * len(header))
     for key in ["insert", "get by id", "filter x100", "update", "memory"]:
-        unit = (lambda v: f"{v / 2**20:.1f}MiB") if key == "memory" else (lambda v: f"{v * 1000:.0f}ms")
+        unit = (
+            (lambda v: f"{v / 2**20:.1f}MiB")
+            if key == "memory"
+            else (lambda v: f"{v * 1000:.0f}ms")
+        )
         print(
             f"{key:<14}{unit(ours[key]):>12}{unit(sa_[key]):>12}{unit(raw[key]):>12}"
             f"{ours[key] / sa_[key]:>9.2f}{ours[key] / raw[key]:>9.2f}"

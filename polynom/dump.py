@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import gzip
-import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -44,7 +43,7 @@ Progress = Callable[[str, int], None] | None
 
 def _open(path: Path, mode: str) -> IO[str]:
     if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8")
+        return gzip.open(path, "wt" if mode == "w" else "rt", encoding="utf-8")
     return open(path, mode, encoding="utf-8")
 
 
@@ -223,7 +222,7 @@ def _decode(schema: type[BaseSchema], values: list[Any], path: Path, number: int
     fields = schema.all_fields()
     if not isinstance(values, list) or len(values) != len(fields):
         raise DumpError(f"{path}, line {number}: expected {len(fields)} values")
-    out = []
+    out: list[Any] = []
     for f, value in zip(fields, values, strict=True):
         if value is None:
             out.append(None)

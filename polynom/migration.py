@@ -38,6 +38,7 @@ class SchemaSnapshot(BaseModel):
     """The stored snapshot of an application's schemas (``_entry_id`` is the app uuid)."""
 
     schema = SchemaSnapshotSchema
+    snapshot: Any
 
 
 def snapshot_of(schemas: Sequence[type[BaseSchema]]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ and return the session's objects for entries it already holds (identity map).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from polynom import sql
@@ -329,13 +329,13 @@ def _ref_column(model: type[BaseModel], db_name: str) -> Column:
     return model._pn_attributes[field.python_field_name].column
 
 
-def _eager_load(session: Session, rel: Relationship, parents: list[BaseModel]) -> None:
+def _eager_load(session: Session, rel: Relationship, parents: Sequence[BaseModel]) -> None:
     if not parents:
         return
     target = rel.target
     fk = rel.foreign_key
     if rel.scalar:
-        ids = sorted({p.__dict__.get(fk.python_field_name) for p in parents} - {None})
+        ids = sorted({p.__dict__[fk.python_field_name] for p in parents} - {None})
         by_id: dict[Any, BaseModel] = {}
         for start in range(0, len(ids), _IN_CHUNK):
             column = _ref_column(target, fk.referenced_db_field_name)
@@ -349,7 +349,7 @@ def _eager_load(session: Session, rel: Relationship, parents: list[BaseModel]) -
     assert ref is not None
     ref_name = ref._pn_schema.field_by_db_name(fk.referenced_db_field_name)
     assert ref_name is not None
-    keys = sorted({p.__dict__.get(ref_name.python_field_name) for p in parents} - {None})
+    keys = sorted({p.__dict__[ref_name.python_field_name] for p in parents} - {None})
     children: dict[Any, list[BaseModel]] = defaultdict(list)
     column = target._pn_attributes[fk.python_field_name].column
     for start in range(0, len(keys), _IN_CHUNK):

@@ -11,6 +11,7 @@ they can be read, and writing to one raises :class:`~polynom.errors.DetachedMode
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import uuid
 from collections import defaultdict
@@ -158,10 +159,8 @@ class Session:
         conn, self._conn = self._conn, None
         try:
             if conn is not None and rollback:
-                try:
+                with contextlib.suppress(StoreError):  # the pool discards a broken connection
                     conn.rollback()
-                except StoreError:
-                    pass  # the pool discards a broken connection
         finally:
             if conn is not None and self._owns_connection:
                 self._app.store.release(conn)
@@ -475,12 +474,12 @@ class Session:
                     if old is not None:
                         params.append(a.polytype.to_db(old))
                 shapes[tuple(shape)].append(params)
-            for shape, rows in shapes.items():
+            for null_shape, rows in shapes.items():
                 checks = [
                     f"{sql.quote(a.field.db_field_name)} IS NULL"
                     if is_null
                     else f"{sql.quote(a.field.db_field_name)} = ?"
-                    for a, is_null in zip(attrs, shape, strict=True)
+                    for a, is_null in zip(attrs, null_shape, strict=True)
                     if a.polytype.comparable
                 ]
                 where = " AND ".join([f'"{ENTRY_ID}" = ?', *checks])
@@ -491,8 +490,8 @@ class Session:
                     matched = self._execute_many(statement, rows)
                 if matched < len(rows):
                     raise ConflictError(
-                        f"{cls.__name__}: {len(rows) - matched} of {len(rows)} updated entries were "
-                        "changed or deleted by another session since they were read; nothing "
+                        f"{cls.__name__}: {len(rows) - matched} of {len(rows)} updated entries "
+                        "were changed or deleted by another session since they were read; nothing "
                         "was written -- reload them and apply your change again"
                     )
 

@@ -209,13 +209,14 @@ class Relationship:
         setattr(obj, self.foreign_key.python_field_name, None if value is None else value._entry_id)
         back = self._back()
         if back is not None and not from_back:
-            if old is not None and back.loaded(old):
-                list.remove(old.__dict__[back._key], obj) if obj in back.peek(old) else None
-            if value is not None:
-                if back.loaded(value) or value._pn_state in (TRANSIENT, PENDING):
-                    children = back.__get__(value)
-                    if obj not in children:
-                        list.append(children, obj)
+            if old is not None and obj in back.peek(old):
+                list.remove(old.__dict__[back._key], obj)
+            if value is not None and (
+                back.loaded(value) or value._pn_state in (TRANSIENT, PENDING)
+            ):
+                children = back.__get__(value)
+                if obj not in children:
+                    list.append(children, obj)
         session = d.get("_pn_session")
         if session is not None:
             if value is not None and "save-update" in self.cascade:
@@ -266,7 +267,7 @@ class _RelatedList(list[BaseModel]):
         for child in children:
             self.append(child)
 
-    def __iadd__(self, children: Iterable[BaseModel]) -> _RelatedList:  # type: ignore[override]
+    def __iadd__(self, children: Iterable[BaseModel]) -> _RelatedList:  # type: ignore[override,misc]
         self.extend(children)
         return self
 

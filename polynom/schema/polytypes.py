@@ -92,7 +92,11 @@ class PolyType:
         return {"type": type(self).__name__}
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.describe() == self.describe()  # type: ignore[attr-defined]
+        return (
+            isinstance(other, PolyType)
+            and type(other) is type(self)
+            and other.describe() == self.describe()
+        )
 
     def __hash__(self) -> int:
         return hash(_json.dumps(self.describe(), sort_keys=True))

@@ -66,7 +66,7 @@ _SKIP = (WS, COMMENT)
 _TOKEN_RE = re.compile(
     r"""
     (\s+)
-  | (--[^\n]*|/\*.*?\*/)
+  | (--[^\n]*|/\*.*?(?:\*/|\Z))
   | ('(?:[^']|'')*')
   | ("(?:[^"]|"")*")
   | ([xX]'[0-9a-fA-F]*')
@@ -100,7 +100,12 @@ def tokenize(sql: str) -> list[Token]:
             )
         kind = m.lastindex
         assert kind is not None
-        append(Token(kind, m.group(kind)))
+        text = m.group(kind)
+        if kind == COMMENT and text.startswith("/*") and not text.endswith("*/"):
+            raise StoreError(
+                f"the comment at position {pos} is never closed; statement: {first_line(sql)}"
+            )
+        append(Token(kind, text))
         pos = m.end()
     return tokens
 

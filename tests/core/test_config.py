@@ -13,9 +13,11 @@ from polynom.errors import ConfigLockedError, ConfigurationError
 
 def test_config_locked_while_active():
     before = config.get(config.DEFAULT_NAMESPACE)
-    with Application(str(uuid.uuid4()), "sqlite://"):
-        with pytest.raises(ConfigLockedError, match="locked"):
-            config.set(config.DEFAULT_NAMESPACE, "elsewhere")
+    with (
+        Application(str(uuid.uuid4()), "sqlite://"),
+        pytest.raises(ConfigLockedError, match="locked"),
+    ):
+        config.set(config.DEFAULT_NAMESPACE, "elsewhere")
     config.set(config.DEFAULT_NAMESPACE, "elsewhere")
     try:
         assert config.get(config.DEFAULT_NAMESPACE) == "elsewhere"
@@ -31,7 +33,9 @@ def test_unknown_and_fixed_keys():
 
 
 def test_bad_address_is_a_clear_error():
-    with pytest.raises(ConfigurationError, match="mysql://x"):
-        with Application(str(uuid.uuid4()), "mysql://x"):
-            pass
+    with (
+        pytest.raises(ConfigurationError, match="mysql://x"),
+        Application(str(uuid.uuid4()), "mysql://x"),
+    ):
+        pass
     assert not config.is_locked()

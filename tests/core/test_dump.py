@@ -62,7 +62,7 @@ def test_load_refuses_incompatible_schema_and_bad_version(app, tmp_path):
     header["schema"]["entities"]["shop.bike"]["fields"][1]["sql_type"] = "INTEGER"
     bad = tmp_path / "bad.jsonl"
     bad.write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
-    with pytest.raises(DumpError, match="shop.bike has different fields"):
+    with pytest.raises(DumpError, match=r"shop\.bike has different fields"):
         app.load(bad)
     header["version"] = 99
     bad.write_text(json.dumps(header) + "\n")

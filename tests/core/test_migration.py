@@ -96,9 +96,11 @@ def test_migration_that_would_lose_meaning_is_refused(file_url):
         "item",
         [Field("name", VarChar(20)), Field("qty", Integer(), nullable=False), Field("old", Text())],
     )
-    with pytest.raises(MigrationError, match="1 entries have no value"):
-        with start(app_id, file_url, v2, migrate=True):
-            pass
+    with (
+        pytest.raises(MigrationError, match="1 entries have no value"),
+        start(app_id, file_url, v2, migrate=True),
+    ):
+        pass
     v1_again = make_schema(
         "item", [Field("name", VarChar(20)), Field("qty", Integer()), Field("old", Text())]
     )
