@@ -177,7 +177,10 @@ class BaseModel:
         obj = cls.__new__(cls)
         d = obj.__dict__
         for attribute, raw in zip(columns, row, strict=False):
-            d[attribute.name] = None if raw is None else attribute.polytype.from_db(raw)
+            if raw is None or type(raw) is attribute.polytype.native:
+                d[attribute.name] = raw
+            else:
+                d[attribute.name] = attribute.polytype.from_db(raw)
         return obj
 
     # -- API -----------------------------------------------------------------------------

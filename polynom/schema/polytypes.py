@@ -48,6 +48,8 @@ class PolyType:
     mutable: ClassVar[bool] = False
     #: True when stored values compare exactly with ``=`` (used for conflict checks).
     comparable: ClassVar[bool] = True
+    #: A type whose store values are already the Python value (loading skips ``from_db``).
+    native: ClassVar[type | None] = None
 
     @property
     def sql_type(self) -> str:
@@ -117,6 +119,8 @@ def _type_error(expected: str, value: Any) -> TypeError:
 class Text(PolyType):
     """Unbounded text."""
 
+    native = str
+
     @property
     def sql_type(self) -> str:
         return "TEXT"
@@ -155,6 +159,7 @@ class VarChar(Text):
 
 
 class _Int(PolyType):
+    native = int
     _bits: ClassVar[int] = 32
     _name: ClassVar[str] = "INTEGER"
 
@@ -203,6 +208,8 @@ class BigInt(_Int):
 class Double(PolyType):
     """64-bit float."""
 
+    native = float
+
     @property
     def sql_type(self) -> str:
         return "DOUBLE"
@@ -218,6 +225,8 @@ class Double(PolyType):
 
 class Real(Double):
     """32-bit float: values are rounded to single precision on assignment, as stored."""
+
+    native = None
 
     @property
     def sql_type(self) -> str:
@@ -289,6 +298,8 @@ class Decimal(PolyType):
     def from_db(self, value: Any) -> Any:
         if value is None:
             return None
+        if type(value) is _decimal.Decimal and value.as_tuple().exponent == -self.scale:
+            return value
         if isinstance(value, float):
             value = repr(value)
         return _decimal.Decimal(value).quantize(self._quantum, context=self._context)
@@ -305,6 +316,8 @@ class Decimal(PolyType):
 
 class Boolean(PolyType):
     """True or False."""
+
+    native = bool
 
     @property
     def sql_type(self) -> str:
@@ -335,6 +348,8 @@ def _truncate_micros(micro: int, precision: int) -> int:
 
 class Date(PolyType):
     """A calendar date."""
+
+    native = _dt.date
 
     @property
     def sql_type(self) -> str:
@@ -509,6 +524,8 @@ class PolyEnum(PolyType):
 
 class File(PolyType):
     """Binary content (``bytes``)."""
+
+    native = bytes
 
     comparable = False
 
