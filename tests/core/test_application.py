@@ -49,10 +49,12 @@ def test_application_is_entered_once_and_store_needs_activation():
 
 def test_log_statements_logs_sql_with_parameters(caplog):
     caplog.set_level(logging.INFO, logger="polynom.statements")
-    with Application(str(uuid.uuid4()), "sqlite://", log_statements=True) as app:
-        with Session(app) as s:
-            s.add(Bike(brand="logged"))
-            s.commit()
+    with (
+        Application(str(uuid.uuid4()), "sqlite://", log_statements=True) as app,
+        Session(app) as s,
+    ):
+        s.add(Bike(brand="logged"))
+        s.commit()
     inserts = [
         r.getMessage() for r in caplog.records if 'INSERT INTO "shop"."bike"' in r.getMessage()
     ]
