@@ -1,0 +1,1 @@
+"""Example applications built on polynom-dal (run from the repository root)."""

@@ -1,0 +1,48 @@
+"""``python -m examples.bikeshop``: the bike shop's web API on the embedded store.
+
+Data lives in ``bikeshop.db`` in the working directory (or wherever ``POLYNOM_URL`` points);
+the first start creates the entities and writes sample data. Options: ``--host``,
+``--port`` (or ``PORT``), ``--url``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import uvicorn
+
+from examples.bikeshop.seed import seed
+from examples.bikeshop.web import create_app, open_application
+from polynom.errors import PolynomError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m examples.bikeshop", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--url", help="store address (default: $POLYNOM_URL or bikeshop.db)")
+    args = parser.parse_args(argv)
+
+    application = open_application(args.url)
+    try:
+        with application:
+            api = create_app(application)
+            written = seed(api.state.data_manager)
+            where = application.store.url
+            if written:
+                print(f"bikeshop: wrote {written} sample entries to {where}")
+            else:
+                print(f"bikeshop: using the data in {where}")
+            print(f"bikeshop: open http://{args.host}:{args.port}/docs  (Ctrl+C stops)")
+            sys.stdout.flush()
+            uvicorn.run(api, host=args.host, port=args.port, log_level="warning")
+    except PolynomError as exc:
+        print(f"bikeshop: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
