@@ -1,0 +1,177 @@
+"""ASGI: run every HTTP request of any ASGI application in its own DAL context.
+
+::
+
+    from polynom.integrations.asgi import DalASGIMiddleware
+
+    app = DalASGIMiddleware(app, dm, user_from=lambda scope: scope.get("user"))
+    # Starlette: app.add_middleware(DalASGIMiddleware, data_manager=dm, user_from=...)
+
+The context is entered in the request's own task, so everything the application runs for
+the request sees it as the data manager's active context: async handlers, and sync
+handlers the framework runs in a thread pool (they get a copy of the task's
+``contextvars``). It is also ``scope["polynom.context"]``. For FastAPI, prefer the
+dependency in :mod:`polynom.integrations.fastapi`.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from typing import Any
+
+from polynom.integrations import (
+    NOT_FOUND_ERRORS,
+    CommitVeto,
+    RequestFailed,
+    _exit_context,
+    _meta,
+    _not_found_json,
+    _pop_if_top,
+    default_commit_veto,
+)
+
+__all__ = ["SCOPE_KEY", "DalASGIMiddleware", "exit_context_async"]
+
+_log = logging.getLogger("polynom.integrations")
+
+#: Where the request's context is in the ASGI scope.
+SCOPE_KEY = "polynom.context"
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+
+async def exit_context_async(
+    data_manager: Any, ctx: Any, error: BaseException | None, *, in_thread: bool = False
+) -> None:
+    """End ``ctx`` (commit, or roll back for ``error``) from async code.
+
+    With ``in_thread`` the commit -- a store round trip -- runs in a worker thread, so the
+    event loop keeps serving other requests; it is not abandoned when the request is
+    cancelled, because the connection must go back to the pool. Either way the context
+    leaves the calling task's context stack. Errors are those of ``_exit_context``: the
+    ``error`` given is not re-raised, a failed commit is.
+    """
+    try:
+        if in_thread:
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(_exit_context, ctx, error, abandon_on_cancel=False)
+        else:
+            _exit_context(ctx, error)
+    finally:
+        _pop_if_top(data_manager, ctx)
+
+
+class DalASGIMiddleware:
+    """Wrap an ASGI application so that each HTTP request runs in one DAL context.
+
+    ``user_from(scope)`` (a function or a coroutine function) names the request's user;
+    ``meta_from(scope)`` adds meta; ``meta.scope`` is the ASGI scope. Other scope types
+    (``lifespan``, ``websocket``) pass through untouched.
+
+    The context ends when the application starts its response: it commits if
+    ``commit_veto(status)`` accepts the status and rolls back otherwise (``>= 400`` by
+    default), and only then is the response start sent: a failed commit raises from the
+    application's ``send`` (the server answers ``500``) and never reaches the client as a
+    success. An exception before
+    the response rolls back; ``NotFound`` is answered with a ``404`` and a JSON body, any
+    other exception propagates. A streaming response's body is produced after the commit:
+    load what it streams before starting it.
+
+    The commit runs on the event loop unless ``exit_in_thread`` (needs ``anyio``, which
+    Starlette and FastAPI bring); see :mod:`polynom.integrations.fastapi` for the trade-off.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        data_manager: Any,
+        *,
+        user_from: Callable[[Scope], object] | None = None,
+        meta_from: Callable[[Scope], Mapping[str, Any]] | None = None,
+        commit_veto: CommitVeto = default_commit_veto,
+        exit_in_thread: bool = False,
+    ) -> None:
+        self.app = app
+        self.data_manager = data_manager
+        self.user_from = user_from
+        self.meta_from = meta_from
+        self.commit_veto = commit_veto
+        self.exit_in_thread = exit_in_thread
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        user: object = None
+        if self.user_from is not None:
+            user = self.user_from(scope)
+            if inspect.isawaitable(user):
+                user = await user
+        extra = self.meta_from(scope) if self.meta_from else None
+        ctx = self.data_manager.context(meta=_meta(user, extra, scope=scope))
+        ctx.__enter__()
+        scope[SCOPE_KEY] = ctx
+        request = _Request(self, ctx, send)
+        try:
+            await self.app(scope, receive, request.send)
+        except BaseException as exc:
+            if request.ended:
+                raise
+            await request.end(exc)
+            if isinstance(exc, NOT_FOUND_ERRORS) and not request.started:
+                await _send_json(send, 404, _not_found_json(exc))
+                return
+            raise
+        else:
+            if not request.ended:  # the application sent no response at all
+                await request.end(None)
+        finally:
+            _pop_if_top(self.data_manager, ctx)
+
+
+class _Request:
+    """One request's ``send``: ends the context when the response starts."""
+
+    def __init__(self, middleware: DalASGIMiddleware, ctx: Any, send: Send) -> None:
+        self.middleware = middleware
+        self.ctx = ctx
+        self._send = send
+        self.ended = False
+        self.started = False
+
+    async def end(self, error: BaseException | None) -> None:
+        self.ended = True
+        mw = self.middleware
+        await exit_context_async(mw.data_manager, self.ctx, error, in_thread=mw.exit_in_thread)
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            if not self.ended:
+                # Commit (or roll back) before the status leaves. A failed commit raises
+                # here, so the start is never sent and the server answers 500.
+                status = int(message["status"])
+                veto = self.middleware.commit_veto(status)
+                await self.end(RequestFailed(status) if veto else None)
+            self.started = True
+        await self._send(message)
+
+
+async def _send_json(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode("ascii")),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})

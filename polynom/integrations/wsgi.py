@@ -1,0 +1,142 @@
+"""WSGI: run every request of any WSGI application in its own DAL context.
+
+::
+
+    from polynom.integrations.wsgi import DalWSGIMiddleware
+
+    app.wsgi_app = DalWSGIMiddleware(app.wsgi_app, dm, user_from=lambda environ:
+                                     environ.get("REMOTE_USER"))
+
+Inside the request the context is the data manager's active one
+(``dm.get_active_context()``, so services just work) and ``environ["polynom.context"]``.
+For Flask, prefer :mod:`polynom.integrations.flask`, which knows Flask's error handling.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from polynom.integrations import (
+    NOT_FOUND_ERRORS,
+    CommitVeto,
+    RequestFailed,
+    _exit_context,
+    _meta,
+    _not_found_json,
+    _pop_if_top,
+    default_commit_veto,
+)
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+__all__ = ["ENVIRON_KEY", "DalWSGIMiddleware"]
+
+_log = logging.getLogger("polynom.integrations")
+
+#: Where the request's context is in the WSGI environ.
+ENVIRON_KEY = "polynom.context"
+
+_ExcInfo = tuple[type[BaseException], BaseException, "TracebackType"] | tuple[None, None, None]
+
+
+class DalWSGIMiddleware:
+    """Wrap a WSGI application so that each request runs in one DAL context.
+
+    ``user_from(environ)`` names the request's user (``meta.user``); ``meta_from(environ)``
+    adds more meta; ``meta.environ`` is the environ. The context commits when the
+    application has produced its whole response with a status ``commit_veto`` accepts, and
+    rolls back on an exception or a vetoed status (``>= 400`` by default).
+
+    The response is buffered until the commit, so that its status line leaves only after
+    the commit succeeded: a failed commit raises (the server answers ``500``) instead of
+    reaching the client as a success. A ``NotFound`` from the application becomes a ``404``
+    with a JSON body; any other exception propagates after the rollback.
+    """
+
+    def __init__(
+        self,
+        app: WSGIApplication,
+        data_manager: Any,
+        *,
+        user_from: Callable[[WSGIEnvironment], object] | None = None,
+        meta_from: Callable[[WSGIEnvironment], Mapping[str, Any]] | None = None,
+        commit_veto: CommitVeto = default_commit_veto,
+    ) -> None:
+        self.app = app
+        self.data_manager = data_manager
+        self.user_from = user_from
+        self.meta_from = meta_from
+        self.commit_veto = commit_veto
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        user = self.user_from(environ) if self.user_from else None
+        extra = self.meta_from(environ) if self.meta_from else None
+        ctx = self.data_manager.context(meta=_meta(user, extra, environ=environ))
+        ctx.__enter__()
+        environ[ENVIRON_KEY] = ctx
+        response = _BufferedResponse()
+        try:
+            try:
+                result = self.app(environ, response.start_response)
+                try:
+                    response.consume(result)
+                finally:
+                    close = getattr(result, "close", None)
+                    if close is not None:
+                        close()
+                if response.status is None:
+                    raise RuntimeError("the WSGI application returned without a response")
+            except BaseException as exc:
+                _exit_context(ctx, exc)
+                if isinstance(exc, NOT_FOUND_ERRORS):
+                    return _json_response(start_response, "404 Not Found", _not_found_json(exc))
+                raise
+            code = _status_code(response.status)
+            _exit_context(ctx, RequestFailed(code) if self.commit_veto(code) else None)
+        finally:
+            environ.pop(ENVIRON_KEY, None)
+            _pop_if_top(self.data_manager, ctx)
+        start_response(response.status, response.headers)
+        return response.body
+
+
+class _BufferedResponse:
+    """What the application answered, held back until the context has ended."""
+
+    def __init__(self) -> None:
+        self.status: str | None = None
+        self.headers: list[tuple[str, str]] = []
+        self.body: list[bytes] = []
+
+    def start_response(
+        self,
+        status: str,
+        headers: list[tuple[str, str]],
+        exc_info: _ExcInfo | None = None,
+    ) -> Callable[[bytes], object]:
+        # Nothing has been sent yet, so a second call (an error page replacing a
+        # response, PEP 3333) simply replaces the first.
+        self.status, self.headers = status, list(headers)
+        return self.body.append
+
+    def consume(self, result: Iterable[bytes]) -> None:
+        for chunk in result:
+            if chunk:
+                self.body.append(chunk)
+
+
+def _status_code(status: str) -> int:
+    return int(status.split(None, 1)[0])
+
+
+def _json_response(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
+    start_response(
+        status,
+        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+    )
+    return [body]

@@ -1,0 +1,221 @@
+"""The generic WSGI and ASGI middlewares over real HTTP (werkzeug, uvicorn)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, StreamingResponse
+from starlette.routing import Route
+
+from polynom.integrations.asgi import SCOPE_KEY, DalASGIMiddleware
+from polynom.integrations.wsgi import ENVIRON_KEY, DalWSGIMiddleware
+from tests.integrations._servers import asgi_server, wsgi_server
+from tests.integrations.conftest import checked_out, stored_names
+from tests.integrations.models import WebBike
+
+
+class Boom(Exception):
+    pass
+
+
+# -- WSGI --------------------------------------------------------------------------------------
+
+
+def raw_wsgi_app(dm: Any):
+    """A framework-free WSGI app: finds the context in the environ and as the active one."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        ctx = environ[ENVIRON_KEY]
+        assert dm.get_active_context() is ctx
+        path = environ["PATH_INFO"]
+        name = environ.get("QUERY_STRING", "")
+
+        def reply(status: str, body: Any) -> list[bytes]:
+            data = json.dumps(body).encode()
+            start_response(status, [("Content-Type", "application/json")])
+            return [data]
+
+        if path == "/create":
+            bike = ctx.dal.bikes.create(name=name)
+            return reply("201 Created", {"id": bike._entry_id, "user": ctx.meta.user})
+        if path == "/missing":
+            ctx.dal.bikes.get_or_raise("no-such-id")
+        if path == "/raise":
+            ctx.dal.bikes.create(name=name)
+            raise Boom("after the write")
+        if path == "/error-status":
+            ctx.dal.bikes.create(name=name)
+            return reply("503 Service Unavailable", {"error": "busy"})
+        if path == "/commit-fails":
+            ctx.session.add(WebBike(name=name))
+            return reply("200 OK", {"ok": True})
+        if path == "/lazy-body":
+            # a generator body runs while the middleware consumes it -- still in the context
+            def body() -> Iterator[bytes]:
+                yield b"["
+                bike = ctx.dal.bikes.create(name=name)
+                yield json.dumps(bike.name).encode()
+                yield b"]"
+
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return body()
+        return reply("404 Not Found", {"error": "no route"})
+
+    return app
+
+
+@pytest.fixture
+def wsgi_url(polynom_data_manager: Any) -> Iterator[str]:
+    app = DalWSGIMiddleware(
+        raw_wsgi_app(polynom_data_manager),
+        polynom_data_manager,
+        user_from=lambda environ: environ.get("HTTP_X_USER"),
+    )
+    with wsgi_server(app) as url:
+        yield url
+
+
+def test_wsgi_commits_with_the_user_in_meta(wsgi_url: str, polynom_data_manager: Any):
+    r = httpx.get(f"{wsgi_url}/create?a", headers={"X-User": "carol"})
+    assert r.status_code == 201 and r.json()["user"] == "carol"
+    r = httpx.get(f"{wsgi_url}/lazy-body?b")
+    assert r.status_code == 200 and r.json() == ["b"]
+    assert stored_names(polynom_data_manager) == ["a", "b"]
+    assert checked_out(polynom_data_manager) == 0
+    assert polynom_data_manager.get_active_context() is None
+
+
+def test_wsgi_not_found_is_a_json_404(wsgi_url: str):
+    r = httpx.get(f"{wsgi_url}/missing")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(("path", "status"), [("/raise", 500), ("/error-status", 503)])
+def test_wsgi_errors_roll_back(wsgi_url: str, polynom_data_manager: Any, path: str, status: int):
+    assert httpx.get(f"{wsgi_url}{path}?doomed").status_code == status
+    assert stored_names(polynom_data_manager) == []
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_wsgi_failed_commit_is_a_500(wsgi_url: str, polynom_data_manager: Any):
+    assert httpx.get(f"{wsgi_url}/create?taken").status_code == 201
+    assert httpx.get(f"{wsgi_url}/commit-fails?taken").status_code == 500
+    assert stored_names(polynom_data_manager) == ["taken"]
+    assert checked_out(polynom_data_manager) == 0
+
+
+# -- ASGI --------------------------------------------------------------------------------------
+
+
+def starlette_app(dm: Any, **options: Any) -> Starlette:
+    def ctx_of(request: Request) -> Any:
+        ctx = request.scope[SCOPE_KEY]
+        assert dm.get_active_context() is ctx  # also in the thread pool (sync endpoints)
+        return ctx
+
+    def create(request: Request) -> JSONResponse:
+        ctx = ctx_of(request)
+        bike = ctx.dal.bikes.create(name=request.query_params["name"])
+        return JSONResponse({"id": bike._entry_id, "user": ctx.meta.user}, status_code=201)
+
+    async def acreate(request: Request) -> JSONResponse:
+        await asyncio.sleep(0)
+        return create(request)
+
+    def missing(request: Request) -> JSONResponse:
+        ctx_of(request).dal.bikes.get_or_raise("no-such-id")
+        raise AssertionError("unreachable")
+
+    def fail(request: Request) -> JSONResponse:
+        ctx_of(request).dal.bikes.create(name=request.query_params["name"])
+        raise Boom("after the write")
+
+    def error_status(request: Request) -> JSONResponse:
+        ctx_of(request).dal.bikes.create(name=request.query_params["name"])
+        return JSONResponse({"error": "refused"}, status_code=422)
+
+    def commit_fails(request: Request) -> JSONResponse:
+        ctx_of(request).session.add(WebBike(name=request.query_params["name"]))
+        return JSONResponse({"ok": True})
+
+    def stream(request: Request) -> StreamingResponse:
+        names = [b.name for b in ctx_of(request).dal.bikes.list(order_by="name")]
+
+        async def body() -> Any:
+            for name in names:
+                yield (name + "\n").encode()
+
+        return StreamingResponse(body())
+
+    routes = [
+        Route("/create", create),
+        Route("/acreate", acreate),
+        Route("/missing", missing),
+        Route("/fail", fail),
+        Route("/error-status", error_status),
+        Route("/commit-fails", commit_fails),
+        Route("/stream", stream),
+    ]
+
+    async def user_from(scope: dict[str, Any]) -> str | None:
+        headers = dict(scope["headers"])
+        value = headers.get(b"x-user")
+        return value.decode() if value else None
+
+    middleware = [Middleware(DalASGIMiddleware, data_manager=dm, user_from=user_from, **options)]
+    return Starlette(routes=routes, middleware=middleware)
+
+
+@pytest.fixture(params=[False, True], ids=["exit-on-loop", "exit-in-thread"])
+def asgi_url(request: pytest.FixtureRequest, polynom_data_manager: Any) -> Iterator[str]:
+    with asgi_server(starlette_app(polynom_data_manager, exit_in_thread=request.param)) as url:
+        yield url
+
+
+def test_asgi_commits_with_the_user_in_meta(asgi_url: str, polynom_data_manager: Any):
+    r = httpx.get(f"{asgi_url}/create?name=a", headers={"X-User": "dave"})
+    assert r.status_code == 201 and r.json()["user"] == "dave"
+    r = httpx.get(f"{asgi_url}/acreate?name=b", headers={"X-User": "erin"})
+    assert r.status_code == 201 and r.json()["user"] == "erin"
+    assert httpx.get(f"{asgi_url}/stream").text == "a\nb\n"
+    assert stored_names(polynom_data_manager) == ["a", "b"]
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_asgi_not_found_is_a_json_404(asgi_url: str):
+    r = httpx.get(f"{asgi_url}/missing")
+    assert r.status_code == 404 and r.json()["error"] == "not_found"
+
+
+@pytest.mark.parametrize(("path", "status"), [("/fail", 500), ("/error-status", 422)])
+def test_asgi_errors_roll_back(asgi_url: str, polynom_data_manager: Any, path: str, status: int):
+    assert httpx.get(f"{asgi_url}{path}?name=doomed").status_code == status
+    assert stored_names(polynom_data_manager) == []
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_asgi_failed_commit_is_a_500(asgi_url: str, polynom_data_manager: Any):
+    assert httpx.get(f"{asgi_url}/create?name=taken").status_code == 201
+    assert httpx.get(f"{asgi_url}/commit-fails?name=taken").status_code == 500
+    assert httpx.get(f"{asgi_url}/commit-fails?name=fresh").status_code == 200
+    assert stored_names(polynom_data_manager) == ["fresh", "taken"]
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_asgi_passes_other_scopes_through(polynom_data_manager: Any):
+    seen: list[Any] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append((scope["type"], polynom_data_manager.get_active_context()))
+
+    mw = DalASGIMiddleware(app, polynom_data_manager)
+    asyncio.run(mw({"type": "lifespan"}, None, None))  # type: ignore[arg-type]
+    assert seen == [("lifespan", None)]
