@@ -1,0 +1,138 @@
+"""Flask over real HTTP: a context per request, user in meta, 404s, rollback, commit first."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from flask import Flask, abort, request
+
+from polynom.integrations.flask import PolynomFlask, current_context, dal
+from tests.integrations._servers import wsgi_server
+from tests.integrations.conftest import checked_out, stored_names
+from tests.integrations.models import WebBike
+
+
+class Boom(Exception):
+    pass
+
+
+def make_app(dm: Any) -> Flask:
+    app = Flask(__name__)
+    PolynomFlask(app, dm, user_loader=lambda req: req.headers.get("X-User"))
+
+    @app.post("/bikes")
+    def create() -> Any:
+        body = request.get_json()
+        bike = dal.bikes.create(name=body["name"], price=body.get("price", 0))
+        return {"id": bike._entry_id, "user": current_context.meta.user}, 201
+
+    @app.get("/bikes/<entry_id>")
+    def show(entry_id: str) -> Any:
+        return dal.bikes.get_or_raise(entry_id).to_dict()
+
+    @app.get("/bikes/<entry_id>/history")
+    def history(entry_id: str) -> Any:
+        return [[c.user, (c.change_type or "").lower()] for c in dal.bikes.history(entry_id)]
+
+    @app.post("/write-then-raise")
+    def write_then_raise() -> Any:
+        dal.bikes.create(name="doomed")
+        raise Boom("after the write")
+
+    @app.post("/write-then-abort")
+    def write_then_abort() -> Any:
+        dal.bikes.create(name="aborted")
+        abort(409)
+
+    @app.post("/write-then-400")
+    def write_then_400() -> Any:
+        dal.bikes.create(name="refused")
+        return {"error": "refused"}, 400
+
+    @app.post("/commit-fails")
+    def commit_fails() -> Any:
+        # Not flushed: the duplicate name only fails when the context commits.
+        current_context.session.add(WebBike(name=request.get_json()["name"]))
+        return {"ok": True}, 200
+
+    @app.get("/whoami")
+    def whoami() -> Any:
+        time.sleep(0.05)  # overlap with the other requests
+        return {
+            "user": current_context.meta.user,
+            "ctx": id(current_context._get_current_object()),
+            "thread": threading.get_ident(),
+        }
+
+    return app
+
+
+@pytest.fixture
+def base_url(polynom_data_manager: Any) -> Any:
+    with wsgi_server(make_app(polynom_data_manager)) as url:
+        yield url
+
+
+def test_a_request_writes_commits_and_records_its_user(base_url: str, polynom_data_manager):
+    r = httpx.post(
+        f"{base_url}/bikes", json={"name": "Moots", "price": 10}, headers={"X-User": "alice"}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["user"] == "alice"
+    entry_id = r.json()["id"]
+    # committed before the response left: another request (and context) sees it at once
+    got = httpx.get(f"{base_url}/bikes/{entry_id}")
+    assert got.status_code == 200 and got.json()["name"] == "Moots"
+    hist = httpx.get(f"{base_url}/bikes/{entry_id}/history").json()
+    assert hist == [["alice", "insert"]]
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_not_found_is_a_404_with_a_json_body(base_url: str):
+    r = httpx.get(f"{base_url}/bikes/no-such-id")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert body["error"] == "not_found" and "no-such-id" in body["detail"]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/write-then-raise", 500), ("/write-then-abort", 409), ("/write-then-400", 400)],
+)
+def test_an_error_leaves_nothing_behind(base_url: str, polynom_data_manager, path, status):
+    r = httpx.post(f"{base_url}{path}")
+    assert r.status_code == status
+    assert stored_names(polynom_data_manager) == []
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_a_failed_commit_is_a_500_not_a_success(base_url: str, polynom_data_manager):
+    assert httpx.post(f"{base_url}/bikes", json={"name": "taken"}).status_code == 201
+    r = httpx.post(f"{base_url}/commit-fails", json={"name": "taken"})
+    assert r.status_code == 500
+    r = httpx.post(f"{base_url}/commit-fails", json={"name": "fresh"})
+    assert r.status_code == 200
+    assert stored_names(polynom_data_manager) == ["fresh", "taken"]
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_concurrent_requests_each_get_their_own_context(base_url: str):
+    users = [f"user{i}" for i in range(8)]
+    with ThreadPoolExecutor(len(users)) as pool:
+        replies = list(
+            pool.map(lambda u: httpx.get(f"{base_url}/whoami", headers={"X-User": u}).json(), users)
+        )
+    assert [r["user"] for r in replies] == users
+    assert len({r["thread"] for r in replies}) > 1, "the server did not run requests in parallel"
+
+
+def test_the_dal_proxy_outside_a_request_says_why(polynom_data_manager):
+    app = make_app(polynom_data_manager)
+    with app.app_context(), pytest.raises(RuntimeError, match="no polynom context"):
+        dal.bikes  # noqa: B018
