@@ -338,12 +338,8 @@ def adapt_params(params: Sequence[Any]) -> Sequence[Any]:
             break
     else:
         return params
-    out: list[Any] = []
-    append = out.append
-    for v in params:
-        f = get(type(v), _adapt_other)
-        append(v if f is None else f(v))
-    return out
+    other = _adapt_other
+    return [v if (f := get(type(v), other)) is None else f(v) for v in params]
 
 
 def _conv_decimal(b: bytes) -> Any:
@@ -1308,13 +1304,22 @@ DML, DDL, COMMIT, ROLLBACK, BEGIN = "dml", "ddl", "commit", "rollback", "begin"
 _WRITE_WORDS = frozenset(["INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "UPSERT"])
 
 
+#: One select-list item: (qualifier or None, column name or "*"), or None for an expression.
+SelectItem = tuple[str | None, str] | None
+#: A SELECT's own FROM tables as (name used in the statement, SQLite table), lower-cased
+#: names, and its select-list items: enough to name each result column's declared type.
+SelectSources = tuple[tuple[tuple[str, str], ...], tuple[SelectItem, ...]]
+
+
 class Translation(NamedTuple):
-    """What :func:`translate` made of a statement: its kind, SQLite's SQL for DML, and
-    whether the statement writes (INSERT, UPDATE, DELETE)."""
+    """What :func:`translate` made of a statement: its kind, SQLite's SQL for DML, whether
+    the statement writes (INSERT, UPDATE, DELETE), and for a SELECT where its columns come
+    from."""
 
     kind: str
     sql: str
     writes: bool = False
+    sources: SelectSources | None = None
 
 
 @dataclass(slots=True)
@@ -1326,10 +1331,15 @@ class _Ref:
     kind: str  # "from" | "into" | "update"
     alias: str | None = None
     auto_alias: str | None = None
+    depth: int = 0  # parentheses around it: 0 for the statement's own FROM
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.namespace.lower(), self.entity.lower())
+
+    @property
+    def table(self) -> str:
+        return mangle(self.namespace, self.entity)
 
 
 class _DmlRewriter:
@@ -1347,6 +1357,8 @@ class _DmlRewriter:
                 raise StoreError(f"one statement at a time, please; statement: {first_line(sql)}")
         self.sig = sig
         self.n = len(sig)
+        #: Where each result column of a SELECT comes from (see :func:`select_sources`).
+        self.sources: SelectSources | None = None
 
     # -- helpers over significant positions ----------------------------------------------
 
@@ -1450,6 +1462,7 @@ class _DmlRewriter:
                 if self.is_name(k):
                     ref, k = self._table_ref(k, expect, ctes)
                     if ref is not None:
+                        ref.depth = len(from_active) - 1
                         refs.append(ref)
                     expect = None
                     continue
@@ -1502,6 +1515,8 @@ class _DmlRewriter:
             for i in range(sig[first] + 1, sig[last] + 1):
                 out[i] = ""
 
+        if self.word(0) == "SELECT":
+            self.sources = self._select_sources(refs)
         taken: set[int] = set()
         for r in refs:
             text = quote(mangle(r.namespace, r.entity))
@@ -1534,6 +1549,55 @@ class _DmlRewriter:
                     out[sig[k]] = renamed
             k += 1
         return "".join(out)
+
+    def _select_sources(self, refs: list[_Ref]) -> SelectSources | None:
+        """The statement's own FROM tables and what each select-list item names."""
+        tables = tuple(
+            ((r.alias or r.auto_alias or r.table).lower(), r.table) for r in refs if r.depth == 0
+        )
+        k = 2 if self.word(1) in ("DISTINCT", "ALL") else 1
+        spans: list[tuple[int, int]] = []
+        start, depth = k, 0
+        while k < self.n:
+            if self.is_op(k, "("):
+                depth += 1
+            elif self.is_op(k, ")"):
+                depth -= 1
+            elif depth == 0 and (self.is_op(k, ",") or self.word(k) == "FROM"):
+                spans.append((start, k - 1))
+                start = k + 1
+                if self.word(k) == "FROM":
+                    break
+            k += 1
+        else:
+            spans.append((start, self.n - 1))
+        return tables, tuple(self._select_item(a, b) for a, b in spans)
+
+    def _select_item(self, a: int, b: int) -> SelectItem:
+        if b - a >= 2 and self.word(b - 1) == "AS":
+            b -= 2
+        elif b > a and self.is_name(b) and not self.is_op(b - 1, "."):
+            b -= 1  # an implicit alias
+        names = [self.tok(i) for i in range(a, b + 1)]
+        parts: list[str] = []
+        for i, t in enumerate(names):
+            if i % 2:
+                if t.text != ".":
+                    return None
+            elif t.kind in (QIDENT, WORD):
+                parts.append(_name_of(t))
+            elif t.text == "*" and i == len(names) - 1:
+                parts.append("*")
+            else:
+                return None
+        if not parts or len(parts) > 3 or len(names) % 2 == 0:
+            return None
+        qualifier = None
+        if len(parts) == 3:
+            qualifier = mangle(parts[0], parts[1]).lower()
+        elif len(parts) == 2:
+            qualifier = parts[0].lower()
+        return (qualifier, parts[-1])
 
     @staticmethod
     def _qualifier(by_key: dict[tuple[str, str], list[_Ref]], ns: str, entity: str) -> str:
@@ -1578,5 +1642,38 @@ def translate(sql: str, default_ns: str = DEFAULT_NAMESPACE) -> Translation:
         ns, entity = _table_name(p, default_ns)
         p.expect_end("TRUNCATE")
         return Translation(DML, f"DELETE FROM {quote(mangle(ns, entity))}", True)
-    writes = first in _WRITE_WORDS
-    return Translation(DML, _DmlRewriter(sql, default_ns).rewrite(), writes)
+    rewriter = _DmlRewriter(sql, default_ns)
+    out = rewriter.rewrite()
+    return Translation(DML, out, first in _WRITE_WORDS, rewriter.sources)
+
+
+def result_types(
+    sources: SelectSources | None,
+    width: int,
+    table_columns: Callable[[str], list[tuple[str, str]]],
+) -> list[str | None]:
+    """The Polypheny type of each of ``width`` result columns, where a column is a plain
+    table column (None elsewhere). ``table_columns(table)`` lists a table's (column, type)."""
+    unknown: list[str | None] = [None] * width
+    if sources is None:
+        return unknown
+    tables, items = sources
+    out: list[str | None] = []
+    for item in items:
+        if item is None:
+            out.append(None)
+            continue
+        qualifier, column = item
+        chosen = [t for name, t in tables if qualifier is None or qualifier in (name, t.lower())]
+        if column == "*":
+            for table in chosen:
+                out.extend(ptype for _, ptype in table_columns(table))
+            continue
+        found = [
+            ptype
+            for table in chosen
+            for name, ptype in table_columns(table)
+            if name.lower() == column.lower()
+        ]
+        out.append(found[0] if len(found) == 1 else None)
+    return out if len(out) == width else unknown

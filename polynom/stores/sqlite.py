@@ -20,7 +20,8 @@ import sqlite3
 import tempfile
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -53,20 +54,29 @@ _BROKEN_CODES = {10, 11, 14, 26}
 
 
 class SqliteResult(Result):
-    """A :class:`Result` that also names each result column's Polypheny type when it is a
-    plain column of a table (``None`` for expressions): what the Prism stand-in reports."""
+    """A query's :class:`Result` that can also name each result column's Polypheny type
+    (``DECIMAL(10, 2)``...) where the column is a plain table column, ``None`` elsewhere:
+    what the Prism stand-in reports as column metadata. Worked out on first access only."""
 
-    __slots__ = ("types",)
+    __slots__ = ("_resolve", "_types")
 
     def __init__(
         self,
         columns: list[str],
         rows: list[tuple[Any, ...]],
-        rowcount: int = -1,
-        types: list[str | None] | None = None,
+        resolve: Callable[[int], list[str | None]] | None = None,
     ) -> None:
-        super().__init__(columns, rows, rowcount)
-        self.types = types if types is not None else [None] * len(columns)
+        super().__init__(columns, rows, -1)
+        self._resolve = resolve
+        self._types: list[str | None] | None = None
+
+    @property
+    def types(self) -> list[str | None]:
+        if self._types is None:
+            resolve, self._resolve = self._resolve, None
+            width = len(self.columns)
+            self._types = resolve(width) if resolve is not None else [None] * width
+        return self._types
 
 
 # -- errors ---------------------------------------------------------------------------------
@@ -635,7 +645,8 @@ class SqliteConnection(StoreConnection):
             desc = cur.description
             if desc is None:
                 return Result(rowcount=cur.rowcount)
-            return SqliteResult([d[0] for d in desc], cur.fetchall(), -1)
+            resolve = partial(self._store._result_types, tr.sources) if tr.sources else None
+            return SqliteResult([d[0] for d in desc], cur.fetchall(), resolve)
         except (sqlite3.Error, OverflowError) as exc:
             raise self._failed(exc, sql) from None
 
@@ -686,6 +697,8 @@ class SqliteConnection(StoreConnection):
             run_ddl(raw, commands)
         except sqlite3.Error as exc:  # e.g. restoring foreign_keys failed
             raise self._failed(exc, statements[0] if statements else "") from None
+        finally:
+            self._store._forget_catalog()
 
     def commit(self) -> None:
         """Commit; a foreign key that points nowhere raises :class:`ForeignKeyViolation` (and
@@ -789,6 +802,8 @@ class SqliteStore(Store):
         self._lock = threading.Lock()
         self._closed = False
         self._writers: dict[SqliteConnection, int] = {}  # connection -> thread that wrote
+        self._catalog: dict[str, list[tuple[str, str]]] = {}  # table -> [(column, type)]
+        self._catalog_conn: sqlite3.Connection | None = None
         self._pool: Pool[SqliteConnection] = Pool(
             self._connect,
             reset=SqliteConnection.rollback,
@@ -862,6 +877,43 @@ class SqliteStore(Store):
         finally:
             self._pool.release(conn)
 
+    # -- result column types (for the Prism stand-in) ---------------------------------------
+
+    def _table_columns(self, table: str) -> list[tuple[str, str]]:
+        """A table's (column, Polypheny type) pairs, cached until DDL runs through the store.
+
+        Read on a connection of its own (any thread may ask, at any time)."""
+        key = table.lower()
+        with self._lock:
+            cached = self._catalog.get(key)
+            if cached is not None:
+                return cached
+            if self._closed:
+                return []
+            if self._catalog_conn is None:
+                self._catalog_conn = sqlite3.connect(
+                    str(self.path), timeout=self.busy_timeout, check_same_thread=False
+                )
+            try:
+                info = self._catalog_conn.execute(
+                    "SELECT name, type FROM pragma_table_info(?)", (table,)
+                ).fetchall()
+            except sqlite3.Error:
+                return []
+            columns = []
+            for name, decl in info:
+                ptype = sq.type_from_decl(decl)
+                columns.append((name, str(ptype) if ptype is not None else decl))
+            self._catalog[key] = columns
+            return columns
+
+    def _result_types(self, sources: sq.SelectSources, width: int) -> list[str | None]:
+        return sq.result_types(sources, width, self._table_columns)
+
+    def _forget_catalog(self) -> None:
+        with self._lock:
+            self._catalog.clear()
+
     # -- the single writer -----------------------------------------------------------------
 
     def _claim_write(self, conn: SqliteConnection, sql: str) -> None:
@@ -928,5 +980,9 @@ class SqliteStore(Store):
                 return
             self._closed = True
         self._pool.close()
+        with self._lock:
+            catalog, self._catalog_conn = self._catalog_conn, None
+        if catalog is not None:
+            catalog.close()
         if self._cleanup is not None:
             self._cleanup()

@@ -474,3 +474,26 @@ def test_rebuild_copies_rows_into_a_new_table_and_swaps_names() -> None:
         'DROP TABLE "n.t"',
         'ALTER TABLE "n.t$rebuild" RENAME TO "n.t"',
     ]
+
+
+def test_select_sources_name_each_result_columns_table() -> None:
+    out = sq.translate(
+        'SELECT DISTINCT "t0"."a", "b" AS "x", "ns"."u"."c", "t0".*, 1 + 2, COUNT(*) '
+        'FROM "ns"."t" AS "t0", "ns"."u" WHERE "t0"."a" IN (SELECT "z" FROM "o"."v")'
+    )
+    assert out.sources == (
+        (("t0", "ns.t"), ("u", "ns.u")),
+        (("t0", "a"), (None, "b"), ("ns.u", "c"), ("t0", "*"), None, None),
+    )
+    columns = {"ns.t": [("a", "INTEGER"), ("b", "TEXT")], "ns.u": [("c", "DATE")]}
+    assert sq.result_types(out.sources, 7, lambda t: columns[t]) == [
+        "INTEGER",
+        "TEXT",
+        "DATE",
+        "INTEGER",
+        "TEXT",
+        None,
+        None,
+    ]
+    assert sq.result_types(out.sources, 3, lambda t: columns[t]) == [None] * 3  # mismatch
+    assert sq.translate('INSERT INTO "a"."b" ("x") VALUES (?)').sources is None

@@ -23,7 +23,7 @@ from polynom.errors import (
     UniqueViolation,
 )
 from polynom.stores import PolyphenyAddress, SqliteAddress, open_store, parse_address
-from polynom.stores.sqlite import SqliteConnection, SqliteStore
+from polynom.stores.sqlite import SqliteConnection, SqliteResult, SqliteStore
 
 UTC = UTC
 
@@ -925,3 +925,30 @@ def test_user_sqlite3_code_is_not_changed_by_the_store(store: SqliteStore) -> No
     with pytest.raises(sqlite3.ProgrammingError):
         raw.execute("SELECT ?", [Decimal("1.5")])  # no global adapter was registered
     raw.close()
+
+
+def test_query_results_name_the_polypheny_type_of_plain_columns(store: SqliteStore) -> None:
+    shop(store)
+    query = (
+        'SELECT "t0"."price" AS "p", "t0".*, COUNT(*) FROM "shop"."bike" AS "t0" '
+        'GROUP BY "t0"."_entry_id"'
+    )
+    with store.connection() as conn:
+        result = conn.execute(query)
+        assert isinstance(result, SqliteResult)
+        assert result.types == [
+            "DECIMAL(10, 2)",
+            "VARCHAR(36)",
+            "VARCHAR(50)",
+            "DECIMAL(10, 2)",
+            "VARCHAR(36)",
+            None,
+        ]
+        joined = conn.execute(
+            'SELECT "owner", "people"."person"."name", UPPER("bike"."name") FROM "people"."person" '
+            'JOIN "shop"."bike" ON "bike"."owner" = "person"."_entry_id"'
+        )
+        assert joined.types == ["VARCHAR(36)", "VARCHAR(50)", None]
+    store.execute_ddl(['ALTER TABLE "shop"."bike" MODIFY COLUMN "price" SET TYPE DECIMAL(12, 3)'])
+    with store.connection() as conn:
+        assert conn.execute('SELECT "price" FROM "shop"."bike"').types == ["DECIMAL(12, 3)"]
