@@ -303,9 +303,17 @@ class _DdlRunner:
                     "which does not exist"
                 )
             target = self.read(stored)
-        for col in fk.ref_columns or target.primary_key:
+        referenced = fk.ref_columns or target.primary_key
+        for col in referenced:
             if target.column(col) is None:
                 raise StoreError(f"the foreign key references {target.name}.{col}, no such column")
+        keys = [target.primary_key, *target.uniques]
+        wanted = sorted(c.lower() for c in referenced)
+        if not any(sorted(c.lower() for c in key) == wanted for key in keys if key):
+            raise StoreError(
+                f"the foreign key references {target.name} ({', '.join(referenced)}), which is "
+                "neither its primary key nor unique"
+            )
         return sq.ForeignKey(
             list(fk.columns), target.name, fk.ref_columns, fk.on_delete, fk.on_update
         )
@@ -798,7 +806,7 @@ class SqliteStore(Store):
             self._cleanup = weakref.finalize(self, shutil.rmtree, self._directory, True)
             self.path = self._directory / "memory.db"
         else:
-            self.path = address.path
+            self.path = address.path.absolute()  # later chdir() must not move the database
         self._lock = threading.Lock()
         self._closed = False
         self._writers: dict[SqliteConnection, int] = {}  # connection -> thread that wrote
@@ -857,6 +865,8 @@ class SqliteStore(Store):
         conn = self._pool.acquire()
         try:
             raw = conn._conn()
+            limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+            self.max_params = min(type(self).max_params, limit)
             try:
                 raw.execute("PRAGMA journal_mode=WAL")
                 raw.execute("BEGIN IMMEDIATE")

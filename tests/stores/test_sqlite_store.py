@@ -952,3 +952,28 @@ def test_query_results_name_the_polypheny_type_of_plain_columns(store: SqliteSto
     store.execute_ddl(['ALTER TABLE "shop"."bike" MODIFY COLUMN "price" SET TYPE DECIMAL(12, 3)'])
     with store.connection() as conn:
         assert conn.execute('SELECT "price" FROM "shop"."bike"').types == ["DECIMAL(12, 3)"]
+
+
+def test_a_foreign_key_must_reference_a_key(store: SqliteStore) -> None:
+    shop(store)
+    with pytest.raises(StoreError, match="neither its primary key nor unique"):
+        store.execute_ddl(
+            ['CREATE TABLE "shop"."x" ("b" VARCHAR(50) REFERENCES "shop"."bike" ("name"))']
+        )
+    store.execute_ddl(['CREATE TABLE "shop"."x" ("p" VARCHAR(50) REFERENCES "people"."person")'])
+
+
+def test_a_relative_file_stays_put_when_the_working_directory_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    st = open_store("sqlite:///rel.db")
+    try:
+        assert isinstance(st, SqliteStore) and st.url == "sqlite:///rel.db"
+        monkeypatch.chdir(tmp_path)
+        with st.connection() as _pooled, st.connection() as opened_after_chdir:
+            opened_after_chdir.execute('CREATE TABLE "public"."t" ("x" INTEGER)')
+    finally:
+        st.close()
+    assert (tmp_path / "a" / "rel.db").exists() and not (tmp_path / "rel.db").exists()
