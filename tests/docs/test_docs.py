@@ -1,0 +1,146 @@
+"""Every ```python block of the README and the user guide runs, as written.
+
+Each markdown file's blocks run in order, in one namespace, in a fresh process (the schema
+registry is process-wide, so files cannot disturb each other or the rest of the suite)
+with an empty temporary working directory. A block fenced as ```python no-run is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = ROOT / "docs" / "guide"
+DOCS = [ROOT / "README.md", ROOT / "docs" / "index.md", *sorted(GUIDE.glob("*.md"))]
+
+FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
+
+RUNNER = """
+import json, sys, traceback
+blocks = json.load(open(sys.argv[1], encoding="utf-8"))
+namespace = {"__name__": "__main__"}
+for block in blocks:
+    try:
+        exec(compile(block["code"], block["where"], "exec"), namespace)
+    except BaseException:
+        print(f"--- the block at {block['where']} failed:", file=sys.stderr)
+        traceback.print_exc()
+        sys.exit(1)
+"""
+
+
+def python_blocks(path: Path) -> list[dict[str, str]]:
+    """The runnable python blocks of a markdown file, with where they start."""
+    text = path.read_text(encoding="utf-8")
+    blocks = []
+    for match in FENCE.finditer(text):
+        info = match.group("info").split()
+        if not info or info[0] not in ("python", "py") or "no-run" in info[1:]:
+            continue
+        line = text.count("\n", 0, match.start("body")) + 1
+        # pad with blank lines so tracebacks show the markdown file's line numbers
+        code = "\n" * (line - 1) + match.group("body")
+        where = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        blocks.append({"code": code, "where": str(where)})
+    return blocks
+
+
+def test_the_guide_exists() -> None:
+    names = {p.name for p in DOCS}
+    for expected in ("quickstart.md", "models.md", "sessions.md", "queries.md", "cli.md"):
+        assert expected in names, f"docs/guide/{expected} is missing"
+
+
+def test_fences_are_parsed(tmp_path: Path) -> None:
+    sample = "x\n```python\na = 1\n```\n```python no-run\nboom()\n```\n```bash\nls\n```\n"
+    path = tmp_path / "probe.md"
+    path.write_text(sample, encoding="utf-8")
+    blocks = python_blocks(path)
+    assert [b["code"].strip() for b in blocks] == ["a = 1"]
+    assert blocks[0]["code"].startswith("\n\n")  # line numbers match the markdown file
+
+
+def run_blocks(blocks: list[dict[str, str]], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """Run the blocks in order in one namespace, in a fresh process and an empty cwd."""
+    source = tmp_path / "blocks.json"
+    source.write_text(json.dumps(blocks), encoding="utf-8")
+    work = tmp_path / "cwd"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLYNOM_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-c", RUNNER, str(source)],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_a_failing_block_fails_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.md"
+    path.write_text("# t\n\n```python\nx = 1\n```\n\n```python\nassert x == 2\n```\n")
+    proc = run_blocks(python_blocks(path), tmp_path)
+    assert proc.returncode == 1
+    assert "broken.md" in proc.stderr and "line 8" in proc.stderr
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_python_blocks_run(path: Path, tmp_path: Path) -> None:
+    assert path.exists(), f"{path} is missing"
+    blocks = python_blocks(path)
+    if not blocks:
+        pytest.skip(f"{path.name} has no python blocks")
+    proc = run_blocks(blocks, tmp_path)
+    assert proc.returncode == 0, proc.stderr[-4000:] + proc.stdout[-1000:]
+
+
+def _commands(readme: str) -> list[str]:
+    """The shell lines of the README's ```bash blocks."""
+    lines = []
+    for match in FENCE.finditer(readme):
+        if match.group("info").strip() in ("bash", "sh", "shell", "console"):
+            lines += [line.strip() for line in match.group("body").splitlines() if line.strip()]
+    return lines
+
+
+def test_readme_starts_with_the_setup_commands() -> None:
+    commands = _commands((ROOT / "README.md").read_text(encoding="utf-8"))
+    setup = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]"'
+    assert commands[0] == f"{setup} && .venv/bin/python -m examples.bikeshop"
+    assert commands[1] == f"{setup} && .venv/bin/python -m pytest -q"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    ci = ROOT / ".ci" / "run"
+    if not ci.exists():
+        pytest.skip(".ci/run is not there")
+    readme_line = _commands((ROOT / "README.md").read_text(encoding="utf-8"))[1]
+
+    ci_lines = [
+        line.strip()
+        for line in ci.read_text(encoding="utf-8").splitlines()
+        if "pytest" in line and not line.lstrip().startswith("#")
+    ]
+    assert ci_lines, ".ci/run runs no pytest line"
+    # pip's -q only quiets the install output; everything else must be the same
+    assert _normalise(ci_lines[-1]) == _normalise(readme_line)
+
+
+def _normalise(line: str) -> list[str]:
+    words = shlex.split(line)
+    out = []
+    for i, word in enumerate(words):
+        if word == "-q" and i > 0 and words[i - 1] == "install":
+            continue
+        out.append(word)
+    return out
