@@ -69,7 +69,7 @@ class TransactionMiddleware:
 
 def _is_active(session: Any) -> bool:
     """True while the session can still commit or roll back (state ``ACTIVE``)."""
-    return bool(session.get_session_state().name == "ACTIVE")
+    return bool(session.is_active)
 
 
 def _quiet_rollback(target: Any) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from polydatum.resources import Resource
 
 from polynom.errors import ConfigurationError
-from polynom.resources._state import _before_release, _peek_state
+from polynom.resources._state import _before_release, _log_user
 from polynom.session import Session
 
 if TYPE_CHECKING:
@@ -47,9 +47,7 @@ class SessionResource(Resource):
         factory = self.session_class or Session
         conn = getattr(context, self.connection)
         app = self.application or _application_of(context, self.connection)
-        state = _peek_state(context)
-        log_user = state.log_user if state is not None else None
-        session = factory(app, log_user=log_user, connection=conn)
+        session = factory(app, log_user=_log_user(context), connection=conn)
         session.__enter__()
         ended = False
 

@@ -2,8 +2,8 @@
 
 Polydatum gives each context its own object and nothing else that is per-context, so the
 connection resource, the session resource and the changelog middleware keep their small
-shared state in the context's ``__dict__`` under one private key. Reading ``__dict__``
-directly matters: ``getattr`` on a context would look the name up as a *resource*.
+shared state in the context's ``__dict__`` under private keys. Reading ``__dict__``
+directly matters: ``getattr`` on a context would look a missing name up as a *resource*.
 """
 
 from __future__ import annotations
@@ -12,34 +12,20 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-_KEY = "_polynom_dal_state"
+_LOG_USER = "_polynom_log_user"
+_BEFORE_RELEASE = "_polynom_before_release"
 _log = logging.getLogger("polynom.dal")
 
 
-class _ContextState:
-    """What one context's DAL pieces tell each other."""
-
-    __slots__ = ("before_release", "log_user", "log_user_set")
-
-    def __init__(self) -> None:
-        self.before_release: list[Callable[[], None]] = []
-        self.log_user: str | None = None
-        self.log_user_set = False
+def _set_log_user(ctx: Any, user: str | None) -> None:
+    """Record the changelog user the context's session is to be opened with."""
+    ctx.__dict__[_LOG_USER] = user
 
 
-def _state(ctx: Any) -> _ContextState:
-    """The DAL state of ``ctx``, created on first use."""
-    d = ctx.__dict__
-    st = d.get(_KEY)
-    if st is None:
-        st = d[_KEY] = _ContextState()
-    return st
-
-
-def _peek_state(ctx: Any) -> _ContextState | None:
-    """The DAL state of ``ctx`` if any piece created it, without creating it."""
-    st: _ContextState | None = ctx.__dict__.get(_KEY)
-    return st
+def _log_user(ctx: Any) -> str | None:
+    """The changelog user chosen for the context (``None``: no changelog middleware)."""
+    user: str | None = ctx.__dict__.get(_LOG_USER)
+    return user
 
 
 def _before_release(ctx: Any, callback: Callable[[], None]) -> None:
@@ -49,7 +35,11 @@ def _before_release(ctx: Any, callback: Callable[[], None]) -> None:
     connection creates the connection resource *after* itself, so the connection would go
     back first. Dependents register here instead, so they always finish before it does.
     """
-    _state(ctx).before_release.append(callback)
+    callbacks: list[Callable[[], None]] | None = ctx.__dict__.get(_BEFORE_RELEASE)
+    if callbacks is None:
+        ctx.__dict__[_BEFORE_RELEASE] = [callback]
+    else:
+        callbacks.append(callback)
 
 
 def _run_before_release(ctx: Any) -> None:
@@ -57,10 +47,9 @@ def _run_before_release(ctx: Any) -> None:
 
     A failing callback is logged and the others still run: the connection must go back.
     """
-    st = _peek_state(ctx)
-    if st is None:
+    callbacks: list[Callable[[], None]] | None = ctx.__dict__.pop(_BEFORE_RELEASE, None)
+    if not callbacks:
         return
-    callbacks, st.before_release = st.before_release, []
     for callback in reversed(callbacks):
         try:
             callback()

@@ -89,6 +89,10 @@ class FakeSession:
     def get_session_state(self) -> State:
         return self.state
 
+    @property
+    def is_active(self) -> bool:
+        return self.state is State.ACTIVE
+
     def __enter__(self) -> FakeSession:
         assert self.connection.n in self.app.store.out, "session opened on a returned conn"
         self.state = State.ACTIVE

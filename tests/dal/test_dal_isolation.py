@@ -17,7 +17,7 @@ from polynom.resources import ConnectionResource, SessionResource
 from ._fakes import FakeApp, FakeSession
 
 
-class WhoAmI(Service):  # type: ignore[misc]
+class WhoAmI(Service):
     def user(self) -> Any:
         return self._ctx.meta.user
 
@@ -28,7 +28,7 @@ class WhoAmI(Service):  # type: ignore[misc]
 def make_dm(app: FakeApp) -> Any:
     dm = DataManager()
     dm.register_resources(
-        connection=ConnectionResource(app),  # type: ignore[arg-type]
+        connection=ConnectionResource(app),
         session=SessionResource(session_class=FakeSession),
     )
     dm.register_context_middleware(TransactionMiddleware(), ChangelogMiddleware())
@@ -150,16 +150,16 @@ def test_nested_context_failure_leaves_outer_context_working() -> None:
 def test_each_created_data_manager_has_its_own_context_stack() -> None:
     # Plain polydatum shares one context stack between all DataManagers; a manager from
     # create_data_manager gets its own, so another manager's context never shadows it.
-    dm1 = create_data_manager(FakeApp())  # type: ignore[arg-type]
-    dm2 = create_data_manager(FakeApp())  # type: ignore[arg-type]
+    dm1 = create_data_manager(FakeApp())
+    dm2 = create_data_manager(FakeApp())
     with dm1.context(meta={"user": "a"}) as c1, dm2.context(meta={"user": "b"}) as c2:
         assert dm1.get_active_context() is c1
         assert dm2.get_active_context() is c2
     assert dm1.get_active_context() is None and dm2.get_active_context() is None
 
     shared1, shared2 = (
-        create_data_manager(FakeApp(), own_context_stack=False),  # type: ignore[arg-type]
-        create_data_manager(FakeApp(), own_context_stack=False),  # type: ignore[arg-type]
+        create_data_manager(FakeApp(), own_context_stack=False),
+        create_data_manager(FakeApp(), own_context_stack=False),
     )
     with shared1.context() as c1, shared2.context():
         assert shared1.get_active_context() is not c1  # polydatum's shared stack

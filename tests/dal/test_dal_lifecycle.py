@@ -22,7 +22,7 @@ from ._fakes import Boom, FakeApp, FakeSession, State
 def make_dm(app: FakeApp, *middleware: Any, transaction: bool = True, **changelog: Any) -> Any:
     dm = DataManager()
     dm.register_resources(
-        connection=ConnectionResource(app),  # type: ignore[arg-type]
+        connection=ConnectionResource(app),
         session=SessionResource(session_class=FakeSession),
     )
     chain: list[Any] = [TransactionMiddleware()] if transaction else []
@@ -294,7 +294,7 @@ def test_session_opened_before_changelog_middleware_still_gets_the_user(app: Fak
 
     dm = DataManager()
     dm.register_resources(
-        connection=ConnectionResource(app),  # type: ignore[arg-type]
+        connection=ConnectionResource(app),
         session=SessionResource(session_class=FakeSession),
     )
     dm.register_context_middleware(TransactionMiddleware(), opens_session, ChangelogMiddleware())
@@ -321,9 +321,23 @@ def test_middleware_and_resources_are_polydatum_generator_callables(app: FakeApp
     from polydatum.util import is_generator
 
     for obj in (
-        ConnectionResource(app),  # type: ignore[arg-type]
+        ConnectionResource(app),
         SessionResource(),
         TransactionMiddleware(),
         ChangelogMiddleware(),
     ):
         assert is_generator(obj), obj
+
+
+def test_create_data_manager_registers_the_documented_order() -> None:
+    from polynom.dal import create_data_manager
+
+    def mine(ctx: Any) -> Iterator[None]:
+        yield
+
+    dm = create_data_manager(FakeApp(), system_user="cron", middleware=(mine,))
+    chain = dm.get_middleware(None)
+    assert [type(m) for m in chain[:2]] == [TransactionMiddleware, ChangelogMiddleware]
+    assert chain[1].system_user == "cron" and chain[2] is mine
+    assert isinstance(dm.get_resource("connection"), ConnectionResource)
+    assert isinstance(dm.get_resource("session"), SessionResource)
