@@ -318,3 +318,48 @@ def test_help_lists_the_commands() -> None:
     for command in ("check", "migrate", "dump", "load", "history"):
         assert command in result.stdout
     assert "POLYNOM_URL" in run("check", "--help").stdout
+
+
+def test_a_migration_that_would_lose_meaning_is_refused(
+    db_url: str,
+    write_models: Callable[..., str],
+    clean_registry: Callable[[], None],
+) -> None:
+    v1 = write_models()
+    seed(importlib.import_module(v1), db_url)
+    clean_registry()
+    required = write_models(color=True)
+    # make the new field required without a default: the existing items have no value
+    module_file = Path.cwd() / f"{required}.py"
+    module_file.write_text(
+        module_file.read_text().replace(
+            'Field("color", VarChar(20)),', 'Field("color", VarChar(20), nullable=False),'
+        )
+    )
+    result = run("migrate", *target(db_url, required))
+    assert result.exit_code == EXIT_DIFFERENCES
+    assert "MigrationError" in one_line_error(result)
+    assert "color" in result.stderr
+    check = run("check", *target(db_url, required))  # nothing was applied
+    assert check.exit_code == EXIT_DIFFERENCES and "field color added" in check.stdout
+
+
+def test_every_command_through_the_polypheny_driver(
+    models: str, project: Path, clean_registry: Callable[[], None]
+) -> None:
+    """The CLI on a polypheny:// address: the real driver, against the Prism stand-in."""
+    testing = pytest.importorskip("polynom.testing")
+    with testing.PrismServer() as server:
+        assert run("check", *target(server.url, models)).exit_code == EXIT_DIFFERENCES
+        assert run("migrate", *target(server.url, models)).exit_code == 0
+        assert run("check", *target(server.url, models)).exit_code == 0
+        ids = seed(importlib.import_module(models), server.url)
+        dumped = run("dump", str(project / "p.jsonl"), *target(server.url, models))
+        assert "dumped 7 entries" in dumped.stdout, dumped.stderr
+        replaced = run("load", "--replace", str(project / "p.jsonl"), *target(server.url, models))
+        assert "loaded 7 entries" in replaced.stdout, replaced.stderr
+        history = run("history", "--json", ids["lamp"], *target(server.url, models))
+        assert [json.loads(line)["user"] for line in history.stdout.splitlines()] == [
+            "alice",
+            "bob",
+        ]
