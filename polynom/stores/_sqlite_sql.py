@@ -72,7 +72,7 @@ _TOKEN_RE = re.compile(
   | ([xX]'[0-9a-fA-F]*')
   | ((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
   | ([A-Za-z_][A-Za-z0-9_$]*)
-  | (\?)
+  | (\?\d*|:[A-Za-z_][A-Za-z0-9_]*)
   | (<>|!=|<=|>=|\|\||[-+*/%=<>(),.;~&|])
     """,
     re.VERBOSE | re.DOTALL,
@@ -331,7 +331,11 @@ def adapt_value(v: Any) -> Any:
 
 
 def adapt_params(params: Sequence[Any]) -> Sequence[Any]:
-    """Bound parameters as SQLite stores them; the input itself when nothing needs changing."""
+    """Bound parameters as SQLite stores them; the input itself when nothing needs changing.
+
+    A mapping (for ``:name`` placeholders) is adapted value by value."""
+    if isinstance(params, dict):
+        return {k: adapt_value(v) for k, v in params.items()}  # type: ignore[return-value]
     get = _ADAPTERS.get
     for v in params:
         if get(type(v), _adapt_other) is not None:

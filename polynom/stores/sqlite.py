@@ -701,11 +701,15 @@ class SqliteConnection(StoreConnection):
             if tr.kind != sq.DDL:
                 raise StoreError(f"this runs DDL only; statement: {sq.first_line(sql)}")
             commands.append((sql, sq.parse_ddl(sql, ns)))
+        if not commands:
+            return
+        self._claim_write(statements[0])  # DDL writes: fail fast rather than wait for itself
         try:
             run_ddl(raw, commands)
         except sqlite3.Error as exc:  # e.g. restoring foreign_keys failed
-            raise self._failed(exc, statements[0] if statements else "") from None
+            raise self._failed(exc, statements[0]) from None
         finally:
+            self._ended()
             self._store._forget_catalog()
 
     def commit(self) -> None:

@@ -977,3 +977,25 @@ def test_a_relative_file_stays_put_when_the_working_directory_changes(
     finally:
         st.close()
     assert (tmp_path / "a" / "rel.db").exists() and not (tmp_path / "rel.db").exists()
+
+
+def test_ddl_while_this_thread_writes_elsewhere_fails_at_once(store: SqliteStore) -> None:
+    shop(store)
+    with store.connection() as writer:
+        writer.execute(
+            'INSERT INTO "people"."person" ("_entry_id", "name") VALUES (?, ?)', ["1", "a"]
+        )
+        with pytest.raises(ConflictError, match="already has a writing transaction"):
+            store.execute_ddl(['CREATE TABLE "people"."later" ("x" INTEGER)'])
+        writer.commit()
+    store.execute_ddl(['CREATE TABLE "people"."later" ("x" INTEGER)'])
+
+
+def test_named_parameters_are_adapted_too(store: SqliteStore) -> None:
+    shop(store)
+    with store.connection() as conn:
+        conn.execute(
+            'INSERT INTO "shop"."bike" ("_entry_id", "name", "price") VALUES (:id, :name, :price)',
+            {"id": "n", "name": "named", "price": Decimal("2.50")},  # type: ignore[arg-type]
+        )
+        assert conn.execute('SELECT "price" FROM "shop"."bike"').rows == [(Decimal("2.50"),)]
