@@ -241,6 +241,26 @@ def test_flushed_writes_are_invisible_to_other_contexts_until_commit(
     assert seen_during[1] is not None and seen_during[1].name == "pending"
 
 
+def test_concurrent_update_is_a_conflict_not_a_lost_update(dm: Any, app: Application) -> None:
+    (bike_id,) = seed(dm, 100)
+
+    def other_request() -> None:
+        with dm.context(meta={"user": "other"}) as other:
+            other.dal.bikes.update(bike_id, price=200)
+
+    with pytest.raises(ConflictError), dm.context(meta={"user": "slow"}) as ctx:
+        bike = ctx.dal.bikes.get(bike_id)
+        assert bike.price == 100
+        writer = threading.Thread(target=other_request)
+        writer.start()
+        writer.join()
+        ctx.dal.bikes.update(bike_id, price=150)
+    assert checked_out(app) == 0
+    with dm.context() as ctx:
+        assert ctx.dal.bikes.get(bike_id).price == 200
+        assert [r.user for r in ctx.dal.bikes.history(bike_id)] == ["seeder", "other"]
+
+
 def test_exception_in_middleware_rolls_back(app: Application) -> None:
     from polynom.dal import create_data_manager
 
