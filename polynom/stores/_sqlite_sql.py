@@ -1324,6 +1324,9 @@ class Translation(NamedTuple):
     sql: str
     writes: bool = False
     sources: SelectSources | None = None
+    #: One-part table names put in the default namespace (a store may look for them in
+    #: another namespace when the default one has no such table: see :func:`translate`).
+    bare: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -1349,9 +1352,12 @@ class _Ref:
 class _DmlRewriter:
     """Rewrites table names of one DML/query statement (see the module docstring)."""
 
-    def __init__(self, sql: str, default_ns: str) -> None:
+    def __init__(self, sql: str, default_ns: str, homes: dict[str, str] | None = None) -> None:
         self.sql = sql
         self.default_ns = default_ns
+        self.homes = homes or {}  # one-part entity name (lower) -> its namespace
+        #: One-part table names that were placed in the default namespace (lower-cased).
+        self.bare: set[str] = set()
         self.toks = tokenize(sql)
         sig = [i for i, t in enumerate(self.toks) if t.kind not in _SKIP]
         while sig and self.toks[sig[-1]].text == ";":
@@ -1435,7 +1441,10 @@ class _DmlRewriter:
         if len(parts) == 1 and parts[0].lower() in ctes:
             ref = None
         elif len(parts) == 1:
-            ref = _Ref(k, end, self.default_ns, parts[0], kind)
+            home = self.homes.get(parts[0].lower())
+            if home is None:
+                self.bare.add(parts[0].lower())
+            ref = _Ref(k, end, home or self.default_ns, parts[0], kind)
         elif len(parts) == 2:
             ref = _Ref(k, end, parts[0], parts[1], kind)
         else:
@@ -1622,12 +1631,23 @@ _LEADING_WORDS = re.compile(
 
 
 @lru_cache(maxsize=1024)
-def translate(sql: str, default_ns: str = DEFAULT_NAMESPACE) -> Translation:
-    """Translate one Polypheny statement for SQLite (cached by statement text)."""
+def translate(
+    sql: str,
+    default_ns: str = DEFAULT_NAMESPACE,
+    homes: tuple[tuple[str, str], ...] = (),
+) -> Translation:
+    """Translate one Polypheny statement for SQLite (cached by its arguments).
+
+    One-part table names live in ``default_ns`` unless ``homes`` names another namespace for
+    them (``(("bike", "shop"),)``): PolyNOM 0.3 queries entities by bare name whatever their
+    namespace, and the store resolves those it can find in exactly one namespace.
+    """
+    home_map = dict(homes)
     m = _INSERT_VALUES.match(sql)
     if m is not None:
-        head = _DmlRewriter(m.group(1), default_ns).rewrite()
-        return Translation(DML, head + m.group(2), True)
+        rewriter = _DmlRewriter(m.group(1), default_ns, home_map)
+        head = rewriter.rewrite()
+        return Translation(DML, head + m.group(2), True, None, tuple(sorted(rewriter.bare)))
     lead = _LEADING_WORDS.match(sql)
     first, second = (lead.group(1).upper(), (lead.group(2) or "").upper()) if lead else ("", "")
     if first in ("CREATE", "DROP", "ALTER"):
@@ -1646,9 +1666,10 @@ def translate(sql: str, default_ns: str = DEFAULT_NAMESPACE) -> Translation:
         ns, entity = _table_name(p, default_ns)
         p.expect_end("TRUNCATE")
         return Translation(DML, f"DELETE FROM {quote(mangle(ns, entity))}", True)
-    rewriter = _DmlRewriter(sql, default_ns)
+    rewriter = _DmlRewriter(sql, default_ns, home_map)
     out = rewriter.rewrite()
-    return Translation(DML, out, first in _WRITE_WORDS, rewriter.sources)
+    bare = tuple(sorted(rewriter.bare))
+    return Translation(DML, out, first in _WRITE_WORDS, rewriter.sources, bare)
 
 
 def result_types(

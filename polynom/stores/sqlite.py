@@ -641,9 +641,12 @@ class SqliteConnection(StoreConnection):
         """Run one Polypheny statement; ``namespace`` is where one-part table names live
         (``public`` by default). DDL commits the open transaction first, as on Polypheny."""
         raw = self._conn()
-        tr = sq.translate(sql, namespace or sq.DEFAULT_NAMESPACE)
+        ns = namespace or sq.DEFAULT_NAMESPACE
+        tr = sq.translate(sql, ns)
         if tr.kind != sq.DML:
             return self._special(tr, sql, namespace)
+        if tr.bare:
+            tr = self._store._place_bare_names(sql, ns, tr)
         if tr.writes and not self._writing:
             self._claim_write(sql)
         try:
@@ -663,9 +666,12 @@ class SqliteConnection(StoreConnection):
     ) -> int:
         """Run one DML statement once per parameter row in one call; total rows affected."""
         raw = self._conn()
-        tr = sq.translate(sql, namespace or sq.DEFAULT_NAMESPACE)
+        ns = namespace or sq.DEFAULT_NAMESPACE
+        tr = sq.translate(sql, ns)
         if tr.kind != sq.DML:
             raise StoreError(f"execute_many runs DML only; statement: {sq.first_line(sql)}")
+        if tr.bare:
+            tr = self._store._place_bare_names(sql, ns, tr)
         if not rows:
             return 0
         if tr.writes and not self._writing:
@@ -815,6 +821,7 @@ class SqliteStore(Store):
         self._closed = False
         self._writers: dict[SqliteConnection, int] = {}  # connection -> thread that wrote
         self._catalog: dict[str, list[tuple[str, str]]] = {}  # table -> [(column, type)]
+        self._tables: set[str] | None = None  # every "ns.t" table, lower-cased
         self._catalog_conn: sqlite3.Connection | None = None
         self._pool: Pool[SqliteConnection] = Pool(
             self._connect,
@@ -893,6 +900,38 @@ class SqliteStore(Store):
 
     # -- result column types (for the Prism stand-in) ---------------------------------------
 
+    def _catalog_rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Read SQLite's catalog on the store's own connection (call with ``_lock`` held)."""
+        if self._catalog_conn is None:
+            self._catalog_conn = sqlite3.connect(
+                str(self.path), timeout=self.busy_timeout, check_same_thread=False
+            )
+        try:
+            return self._catalog_conn.execute(sql, params).fetchall()
+        except sqlite3.Error:
+            return []
+
+    def _place_bare_names(self, sql: str, ns: str, tr: sq.Translation) -> sq.Translation:
+        """Put one-part table names that ``ns`` lacks in the one namespace that has them
+        (PolyNOM 0.3 names entities without their namespace)."""
+        with self._lock:
+            if self._closed:
+                return tr
+            if self._tables is None:
+                found = self._catalog_rows(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%.%'"
+                )
+                self._tables = {name.lower() for (name,) in found}
+            tables = self._tables
+        homes = []
+        for entity in tr.bare:
+            if f"{ns.lower()}.{entity}" in tables:
+                continue
+            owners = [t.split(".", 1)[0] for t in tables if t.split(".", 1)[1] == entity]
+            if len(owners) == 1:
+                homes.append((entity, owners[0]))
+        return sq.translate(sql, ns, tuple(homes)) if homes else tr
+
     def _table_columns(self, table: str) -> list[tuple[str, str]]:
         """A table's (column, Polypheny type) pairs, cached until DDL runs through the store.
 
@@ -904,15 +943,8 @@ class SqliteStore(Store):
                 return cached
             if self._closed:
                 return []
-            if self._catalog_conn is None:
-                self._catalog_conn = sqlite3.connect(
-                    str(self.path), timeout=self.busy_timeout, check_same_thread=False
-                )
-            try:
-                info = self._catalog_conn.execute(
-                    "SELECT name, type FROM pragma_table_info(?)", (table,)
-                ).fetchall()
-            except sqlite3.Error:
+            info = self._catalog_rows("SELECT name, type FROM pragma_table_info(?)", (table,))
+            if not info:
                 return []
             columns = []
             for name, decl in info:
@@ -927,6 +959,7 @@ class SqliteStore(Store):
     def _forget_catalog(self) -> None:
         with self._lock:
             self._catalog.clear()
+            self._tables = None
 
     # -- the single writer -----------------------------------------------------------------
 

@@ -497,3 +497,16 @@ def test_select_sources_name_each_result_columns_table() -> None:
     ]
     assert sq.result_types(out.sources, 3, lambda t: columns[t]) == [None] * 3  # mismatch
     assert sq.translate('INSERT INTO "a"."b" ("x") VALUES (?)').sources is None
+
+
+def test_bare_names_are_reported_and_can_be_placed_elsewhere() -> None:
+    out = sq.translate('SELECT * FROM "bike" JOIN "x"."y" ON 1 = 1 JOIN "owner"')
+    assert out.bare == ("bike", "owner")
+    placed = sq.translate(
+        'SELECT * FROM "bike" JOIN "x"."y" ON 1 = 1 JOIN "owner"', "public", (("bike", "shop"),)
+    )
+    assert placed.sql == (
+        'SELECT * FROM "shop.bike" AS "bike" JOIN "x.y" AS "y" ON 1 = 1 '
+        'JOIN "public.owner" AS "owner"'
+    )
+    assert placed.bare == ("owner",)

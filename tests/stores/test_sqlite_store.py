@@ -999,3 +999,19 @@ def test_named_parameters_are_adapted_too(store: SqliteStore) -> None:
             {"id": "n", "name": "named", "price": Decimal("2.50")},  # type: ignore[arg-type]
         )
         assert conn.execute('SELECT "price" FROM "shop"."bike"').rows == [(Decimal("2.50"),)]
+
+
+def test_bare_table_names_are_found_in_the_one_namespace_that_has_them(store: SqliteStore) -> None:
+    shop(store)  # PolyNOM 0.3 queries 'SELECT * FROM "bike"' without naming the namespace
+    add_bikes(store, ("a", "a", "1"))
+    with store.connection() as conn:
+        assert conn.execute('SELECT "bike"."name" FROM "bike"').rows == [("a",)]
+        conn.execute('UPDATE "bike" SET "name" = ? WHERE "_entry_id" = ?', ["b", "a"])
+        conn.commit()
+        store.execute_ddl(['CREATE TABLE "public"."bike" ("name" TEXT)'])
+        assert conn.execute('SELECT "name" FROM "bike"').rows == []  # public has one now
+        conn.rollback()  # leave the snapshot that still has public.bike
+        store.execute_ddl(['DROP TABLE "public"."bike"', 'CREATE TABLE "people"."bike" ("x" INT)'])
+        with pytest.raises(StoreError, match=r"no such table: public\.bike"):
+            conn.execute('SELECT * FROM "bike"')  # two namespaces have one: ambiguous
+    assert rows(store, 'SELECT "name" FROM "shop"."bike"') == [("b",)]
