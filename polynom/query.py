@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from polynom import sql
 from polynom.errors import QueryError, ValidationError
 from polynom.expression import Column, Expr, Ordering
-from polynom.model.model import BaseModel, model_for_schema
+from polynom.model.model import DELETED, BaseModel, model_for_schema
 from polynom.model.relationship import Relationship
 from polynom.schema.schema import ENTRY_ID
 
@@ -226,7 +226,7 @@ class Query(Generic[M]):
         """Every matching model."""
         text, params = self.statement()
         rows = self._run(text, params)
-        models = self._session._adopt(self._model, list(self._model._pn_attributes.values()), rows)
+        models = self._session._adopt(self._model, self._model._pn_columns, rows)
         for rel in self._eager:
             _eager_load(self._session, rel, models)
         return models
@@ -250,13 +250,20 @@ class Query(Generic[M]):
             )
         session = self._session
         session._require_active()
-        known = session._identity.get((self._model._pn_schema, entry_id))
+        model = self._model
+        known = session._identity.get((model._pn_schema, entry_id))
         if known is not None:
-            return None if known._pn_state == 3 else known  # type: ignore[return-value]
-        query = Query(self._model, session)
-        query._where = [self._model._pn_attributes[ENTRY_ID].column == entry_id]
-        query._eager = self._eager
-        results = query.all()
+            return None if known._pn_state == DELETED else known  # type: ignore[return-value]
+        text = model.__dict__.get("_pn_get_sql")
+        if text is None:  # the same statement for every get of this model: build it once
+            query = Query(model, session)
+            query._where = [model._pn_attributes[ENTRY_ID].column == entry_id]
+            text = query.statement()[0]
+            type.__setattr__(model, "_pn_get_sql", text)
+        rows = self._run(text, [entry_id])
+        results = session._adopt(model, model._pn_columns, rows)
+        for rel in self._eager:
+            _eager_load(session, rel, results)
         return results[0] if results else None
 
     def count(self) -> int:

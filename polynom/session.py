@@ -71,7 +71,7 @@ class Session:
             )
         self._app = application
         self.log_user = log_user
-        self.session_id = str(uuid.uuid4())
+        self._session_id: str | None = None
         self._state = _SessionState.INITIALIZED
         self._conn = connection
         self._owns_connection = connection is None
@@ -98,6 +98,13 @@ class Session:
     ) -> None:
         if self._state is _SessionState.ACTIVE:
             self.rollback()
+
+    @property
+    def session_id(self) -> str:
+        """A unique id for this session (for logs)."""
+        if self._session_id is None:
+            self._session_id = str(uuid.uuid4())
+        return self._session_id
 
     @property
     def application(self) -> Application:

@@ -105,6 +105,7 @@ class BaseModel:
     schema: ClassVar[type[BaseSchema] | BaseSchema]
     _pn_schema: ClassVar[type[BaseSchema]]
     _pn_attributes: ClassVar[dict[str, FieldAttribute]]
+    _pn_columns: ClassVar[list[FieldAttribute]]
     _pn_relationships: ClassVar[dict[str, Relationship]]
 
     # per-instance bookkeeping lives in the instance __dict__; these are the defaults
@@ -137,6 +138,7 @@ class BaseModel:
             attributes[name] = attribute
             setattr(cls, name, attribute)
         cls._pn_attributes = attributes
+        cls._pn_columns = list(attributes.values())
         if not issubclass(cls, FlexModel):  # run-time models do not register their schema
             _models_by_schema[schema] = cls
             polynom_schema(schema)
