@@ -9,6 +9,7 @@ the suite: ``bikeshop`` puts the registry back as it found it when the package's
 from __future__ import annotations
 
 import importlib
+import os
 import socket
 import sys
 import threading
@@ -26,6 +27,7 @@ from polynom.schema import schema_registry as _schema_registry
 
 _REGISTRIES = (_schema_registry._registered, _model_registry._models, _model._models_by_schema)
 _MODULES = ("models", "services", "seed", "web", "tasks")
+_CELERY_ENV = {"CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "cache+memory://"}
 
 
 @pytest.fixture(scope="package")
@@ -33,6 +35,9 @@ def bikeshop() -> Iterator[SimpleNamespace]:
     """The example's modules: ``bikeshop.models``, ``.services``, ``.seed``, ``.web``..."""
     saved = [dict(registry) for registry in _REGISTRIES]
     before = set(sys.modules)
+    # the tasks' Celery app: an in-process broker and result store, no Redis needed
+    environ = {k: os.environ.get(k) for k in _CELERY_ENV}
+    os.environ.update(_CELERY_ENV)
     modules: dict[str, ModuleType] = {}
     for name in _MODULES:
         try:
@@ -42,6 +47,11 @@ def bikeshop() -> Iterator[SimpleNamespace]:
     try:
         yield SimpleNamespace(**modules)
     finally:
+        for key, value in environ.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
         for registry, old in zip(_REGISTRIES, saved, strict=True):
             registry.clear()  # type: ignore[attr-defined]
             registry.update(old)  # type: ignore[attr-defined]
