@@ -144,3 +144,48 @@ def _normalise(line: str) -> list[str]:
             continue
         out.append(word)
     return out
+
+
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchors(path: Path) -> set[str]:
+    """GitHub's anchors for the headings of a markdown file."""
+    text = FENCE.sub("", path.read_text(encoding="utf-8"))
+    anchors = set()
+    for line in text.splitlines():
+        if line.startswith("#"):
+            title = line.lstrip("#").strip().lower()
+            anchors.add(re.sub(r"[^\w\- ]", "", title).replace(" ", "-"))
+    return anchors
+
+
+def broken_links(path: Path) -> list[str]:
+    """The relative links of a markdown file whose file or heading does not exist."""
+    broken = []
+    for target in LINK.findall(FENCE.sub("", path.read_text(encoding="utf-8"))):
+        if "://" in target or target.startswith("mailto:"):
+            continue
+        file_part, _, anchor = target.partition("#")
+        resolved = (path.parent / file_part).resolve() if file_part else path
+        if not resolved.exists():
+            broken.append(f"{target} (no {resolved})")
+        elif anchor and resolved.suffix == ".md" and anchor not in _anchors(resolved):
+            broken.append(f"{target} (no heading #{anchor})")
+    return broken
+
+
+def test_broken_links_are_found(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text("# A title, here\n")
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "[ok](other.md) [ok](other.md#a-title-here) [web](https://x.org/y) [self](#top)\n"
+        "# Top\n[gone](missing.md) [bad anchor](other.md#nope)\n"
+    )
+    assert [b.split()[0] for b in broken_links(doc)] == ["missing.md", "other.md#nope"]
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_relative_links_lead_somewhere(path: Path) -> None:
+    broken = broken_links(path)
+    assert not broken, f"{path.name}: broken links: {broken}"
