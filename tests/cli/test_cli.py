@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import os
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -344,22 +345,31 @@ def test_a_migration_that_would_lose_meaning_is_refused(
     assert check.exit_code == EXIT_DIFFERENCES and "field color added" in check.stdout
 
 
-def test_every_command_through_the_polypheny_driver(
-    models: str, project: Path, clean_registry: Callable[[], None]
-) -> None:
+def every_command(url: str, models: str, project: Path) -> None:
+    """check, migrate, dump, load and history on ``url``, for a fresh application."""
+    app = str(uuid.uuid4())
+    assert run("check", *target(url, models, app)).exit_code == EXIT_DIFFERENCES
+    assert run("migrate", *target(url, models, app)).exit_code == 0
+    assert run("check", *target(url, models, app)).exit_code == 0
+    ids = seed(importlib.import_module(models), url, app)
+    dumped = run("dump", str(project / "p.jsonl"), *target(url, models, app))
+    assert "dumped 7 entries" in dumped.stdout, dumped.stderr
+    replaced = run("load", "--replace", str(project / "p.jsonl"), *target(url, models, app))
+    assert "loaded 7 entries" in replaced.stdout, replaced.stderr
+    history = run("history", "--json", ids["lamp"], *target(url, models, app))
+    assert [json.loads(line)["user"] for line in history.stdout.splitlines()] == ["alice", "bob"]
+
+
+def test_every_command_through_the_polypheny_driver(models: str, project: Path) -> None:
     """The CLI on a polypheny:// address: the real driver, against the Prism stand-in."""
     testing = pytest.importorskip("polynom.testing")
     with testing.PrismServer() as server:
-        assert run("check", *target(server.url, models)).exit_code == EXIT_DIFFERENCES
-        assert run("migrate", *target(server.url, models)).exit_code == 0
-        assert run("check", *target(server.url, models)).exit_code == 0
-        ids = seed(importlib.import_module(models), server.url)
-        dumped = run("dump", str(project / "p.jsonl"), *target(server.url, models))
-        assert "dumped 7 entries" in dumped.stdout, dumped.stderr
-        replaced = run("load", "--replace", str(project / "p.jsonl"), *target(server.url, models))
-        assert "loaded 7 entries" in replaced.stdout, replaced.stderr
-        history = run("history", "--json", ids["lamp"], *target(server.url, models))
-        assert [json.loads(line)["user"] for line in history.stdout.splitlines()] == [
-            "alice",
-            "bob",
-        ]
+        every_command(server.url, models, project)
+
+
+@pytest.mark.polypheny
+def test_every_command_on_a_real_polypheny(models: str, project: Path) -> None:
+    url = os.environ.get("POLYPHENY_URL")
+    if not url:
+        pytest.skip("POLYPHENY_URL is not set (polypheny://pa:@host:20590 of a real server)")
+    every_command(url, models, project)
