@@ -136,3 +136,28 @@ def test_the_dal_proxy_outside_a_request_says_why(polynom_data_manager):
     app = make_app(polynom_data_manager)
     with app.app_context(), pytest.raises(RuntimeError, match="no polynom context"):
         dal.bikes  # noqa: B018
+
+
+def test_propagated_exceptions_roll_back_too(polynom_data_manager):
+    """In testing/debug mode Flask re-raises instead of answering 500: teardown rolls back."""
+    app = make_app(polynom_data_manager)
+    app.config["TESTING"] = True
+    with pytest.raises(Boom):
+        app.test_client().post("/write-then-raise")
+    assert stored_names(polynom_data_manager) == []
+    assert checked_out(polynom_data_manager) == 0
+    assert polynom_data_manager.get_active_context() is None
+
+
+def test_an_app_factory_can_init_the_extension_later(polynom_data_manager):
+    ext = PolynomFlask(user_loader=lambda req: "factory-user")
+    app = Flask("factory")
+
+    @app.get("/who")
+    def who() -> Any:
+        return {"user": ext.context.meta.user, "same": ext.dal is dal._get_current_object()}
+
+    ext.init_app(app, polynom_data_manager)
+    assert app.test_client().get("/who").json == {"user": "factory-user", "same": True}
+    with pytest.raises(RuntimeError, match="already set up"):
+        ext.init_app(app)
