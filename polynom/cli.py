@@ -132,14 +132,27 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def _target(url: str | None, app_uuid: str, models: tuple[str, ...], echo: bool) -> Target:
     target = Target(url or None, app_uuid, _split_modules(models), echo)
     if echo:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log = logging.getLogger("polynom.statements")
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
+        _echo_statements()
     _check_address(target)
     import_models(target.models)
     return target
+
+
+class _EchoHandler(logging.StreamHandler):
+    """Prints statements on the current stderr (looked up per record, as click swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _echo_statements() -> None:
+    log = logging.getLogger("polynom.statements")
+    if not any(isinstance(h, _EchoHandler) for h in log.handlers):
+        handler = _EchoHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
 
 
 def _check_address(target: Target) -> None:

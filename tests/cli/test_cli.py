@@ -373,3 +373,10 @@ def test_every_command_on_a_real_polypheny(models: str, project: Path) -> None:
     if not url:
         pytest.skip("POLYPHENY_URL is not set (polypheny://pa:@host:20590 of a real server)")
     every_command(url, models, project)
+
+
+def test_echo_logs_the_statements(db_url: str, models: str) -> None:
+    result = run("migrate", "--echo", *target(db_url, models))
+    assert result.exit_code == 0, result.stderr
+    assert "CREATE TABLE" in result.stderr and APP in result.stderr
+    assert "CREATE TABLE" not in run("check", *target(db_url, models)).stderr
