@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polynom.integrations import (
     NOT_FOUND_ERRORS,
@@ -31,6 +31,9 @@ from polynom.integrations import (
     _pop_if_top,
     default_commit_veto,
 )
+
+if TYPE_CHECKING:
+    from polydatum import DataManager
 
 __all__ = ["SCOPE_KEY", "DalASGIMiddleware", "exit_context_async"]
 
@@ -47,7 +50,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 async def exit_context_async(
-    data_manager: Any, ctx: Any, error: BaseException | None, *, in_thread: bool = False
+    data_manager: DataManager, ctx: Any, error: BaseException | None, *, in_thread: bool = False
 ) -> None:
     """End ``ctx`` (commit, or roll back for ``error``) from async code.
 
@@ -91,7 +94,7 @@ class DalASGIMiddleware:
     def __init__(
         self,
         app: ASGIApp,
-        data_manager: Any,
+        data_manager: DataManager,
         *,
         user_from: Callable[[Scope], object] | None = None,
         meta_from: Callable[[Scope], Mapping[str, Any]] | None = None,

@@ -44,13 +44,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from polynom.integrations import NOT_FOUND_ERRORS, _meta, not_found_body
 from polynom.integrations.asgi import exit_context_async
+
+if TYPE_CHECKING:
+    from polydatum import DataManager
 
 __all__ = [
     "PolynomFastAPI",
@@ -73,7 +76,7 @@ class PolynomFastAPI:
 
     def __init__(
         self,
-        data_manager: Any,
+        data_manager: DataManager,
         *,
         user_from: Callable[..., Any] | None = None,
         meta_from: Callable[[Request], Mapping[str, Any]] | None = None,
@@ -150,7 +153,7 @@ class PolynomFastAPI:
 
 
 def dal_dependency(
-    data_manager: Any,
+    data_manager: DataManager,
     *,
     user_from: Callable[..., Any] | None = None,
     meta_from: Callable[[Request], Mapping[str, Any]] | None = None,
@@ -166,7 +169,7 @@ def dal_dependency(
 
 
 def context_dependency(
-    data_manager: Any,
+    data_manager: DataManager,
     *,
     user_from: Callable[..., Any] | None = None,
     meta_from: Callable[[Request], Mapping[str, Any]] | None = None,

@@ -39,6 +39,7 @@ from polynom.integrations import (
 if TYPE_CHECKING:
     from flask import Request, Response
     from flask.typing import ResponseReturnValue
+    from polydatum import DataManager
 
 __all__ = ["PolynomFlask", "current_context", "dal"]
 
@@ -62,7 +63,7 @@ class PolynomFlask:
     def __init__(
         self,
         app: Flask | None = None,
-        data_manager: Any = None,
+        data_manager: DataManager | None = None,
         *,
         user_loader: Callable[[Request], object] | None = None,
         meta_from: Callable[[Request], Mapping[str, Any]] | None = None,
@@ -77,7 +78,7 @@ class PolynomFlask:
         if app is not None:
             self.init_app(app)
 
-    def init_app(self, app: Flask, data_manager: Any = None) -> None:
+    def init_app(self, app: Flask, data_manager: DataManager | None = None) -> None:
         """Install the request hooks (and the ``404`` handler) on ``app``."""
         if data_manager is not None:
             self.data_manager = data_manager
@@ -97,7 +98,7 @@ class PolynomFlask:
     @property
     def context(self) -> Any:
         """The active context of the data manager (the request's, inside a request)."""
-        ctx = self.data_manager.get_active_context()
+        ctx = self._data_manager().get_active_context()
         if ctx is None:
             raise RuntimeError(
                 "no polynom context is active: use the DAL inside a request of an app "
@@ -112,11 +113,16 @@ class PolynomFlask:
 
     # -- hooks -------------------------------------------------------------------------------
 
+    def _data_manager(self) -> DataManager:
+        if self.data_manager is None:
+            raise RuntimeError("PolynomFlask has no data manager yet: call init_app(app, dm)")
+        return self.data_manager
+
     def _open(self) -> None:
         req = request._get_current_object()  # type: ignore[attr-defined]
         user = self.user_loader(req) if self.user_loader else None
         extra = self.meta_from(req) if self.meta_from else None
-        ctx = self.data_manager.context(meta=_meta(user, extra, request=req))
+        ctx = self._data_manager().context(meta=_meta(user, extra, request=req))
         ctx.__enter__()
         req.environ[_CONTEXT_KEY] = ctx
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from polydatum import DataManager
 
 __all__ = ["ENVIRON_KEY", "DalWSGIMiddleware"]
 
@@ -61,7 +62,7 @@ class DalWSGIMiddleware:
     def __init__(
         self,
         app: WSGIApplication,
-        data_manager: Any,
+        data_manager: DataManager,
         *,
         user_from: Callable[[WSGIEnvironment], object] | None = None,
         meta_from: Callable[[WSGIEnvironment], Mapping[str, Any]] | None = None,
