@@ -1,13 +1,15 @@
 """The embedded store: Polypheny SQL run on Python's own ``sqlite3``, no server.
 
-* ``sqlite:///file.db``: a database file in WAL mode (readers never block the writer; a
-  transaction that read an older snapshot and then writes gets :class:`ConflictError`).
+* ``sqlite:///file.db``: a database file in WAL mode (readers never block the writer).
 * ``sqlite://``: a private database that lives in memory (on ``/dev/shm`` where there is one)
   and is deleted when the store closes. It is the same WAL database as a file, so several
   pooled connections share it with exactly the file store's locking and isolation.
 
-Each connection's transaction is explicit: ``BEGIN`` goes out before the first statement
-after a commit or rollback. Foreign keys are checked at commit. Statements are translated
+Each connection's transaction is explicit and starts at its first write (``BEGIN
+IMMEDIATE``, which takes SQLite's one write lock): reads before it see the latest committed
+data, as under READ COMMITTED, and a writer never fails because it read an older snapshot.
+Lost updates are caught by the mapper, which checks each updated value against the one it
+replaced. Foreign keys are checked at commit. Statements are translated
 by :mod:`polynom.stores._sqlite_sql` (cached by text); values are adapted per call.
 """
 
@@ -650,8 +652,8 @@ class SqliteConnection(StoreConnection):
         if tr.writes and not self._writing:
             self._claim_write(sql)
         try:
-            if not raw.in_transaction:
-                raw.execute("BEGIN")
+            if tr.writes and not raw.in_transaction:
+                raw.execute("BEGIN IMMEDIATE")
             cur = raw.execute(tr.sql, sq.adapt_params(params) if params else ())
             desc = cur.description
             if desc is None:
@@ -677,8 +679,8 @@ class SqliteConnection(StoreConnection):
         if tr.writes and not self._writing:
             self._claim_write(sql)
         try:
-            if not raw.in_transaction:
-                raw.execute("BEGIN")
+            if tr.writes and not raw.in_transaction:
+                raw.execute("BEGIN IMMEDIATE")
             cur = raw.executemany(tr.sql, [sq.adapt_params(r) for r in rows])
             return max(cur.rowcount, 0)
         except (sqlite3.Error, OverflowError) as exc:

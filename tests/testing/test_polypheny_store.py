@@ -477,14 +477,30 @@ def test_unix_socket_transport(tmp_path):
         missing.acquire()
 
 
-def test_concurrent_writers_conflict(store):
-    """A write that loses to another open transaction is a ConflictError, not a bare
-    StoreError, so the mapper can tell the user to retry."""
-    with store.connection() as first, store.connection() as second:
-        first.execute(INSERT, ("a", "apple", 1))
-        first.commit()
-        assert second.execute(COUNT).rows == [(1,)]  # second has read
-        first.execute('UPDATE "shop"."item" SET "qty" = ? WHERE "_entry_id" = ?', (2, "a"))
-        first.commit()
-        with pytest.raises(ConflictError, match="conflict"):
-            second.execute('UPDATE "shop"."item" SET "qty" = ? WHERE "_entry_id" = ?', (3, "a"))
+def test_concurrent_writers_conflict():
+    """A write that cannot get the lock another open transaction holds is a ConflictError,
+    not a bare StoreError, so the mapper can tell the user to retry."""
+    from polynom.stores.sqlite import SqliteStore
+
+    backing = SqliteStore("sqlite://", busy_timeout=0.2)
+    try:
+        with PrismServer(backing) as srv:
+            store = PolyphenyStore(srv.url)
+            store.execute_ddl(
+                [
+                    'CREATE RELATIONAL NAMESPACE IF NOT EXISTS "shop"',
+                    'CREATE TABLE "shop"."item" ("_entry_id" VARCHAR(36) NOT NULL, '
+                    '"qty" INTEGER, PRIMARY KEY ("_entry_id"))',
+                ]
+            )
+            update = 'UPDATE "shop"."item" SET "qty" = ? WHERE "_entry_id" = ?'
+            with store.connection() as first, store.connection() as second:
+                first.execute('INSERT INTO "shop"."item" VALUES (?, ?)', ("a", 1))
+                first.commit()
+                first.execute(update, (2, "a"))  # holds the write lock, uncommitted
+                with pytest.raises(ConflictError, match="conflict"):
+                    second.execute(update, (3, "a"))
+                first.commit()
+            store.close()
+    finally:
+        backing.close()
