@@ -104,6 +104,17 @@ def worker(env: dict[str, str], tasks: Any, data_manager: Any, tmp_path_factory)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+        _forget_queue(env["POLYNOM_TEST_QUEUE"])
+
+
+def _forget_queue(queue: str) -> None:
+    """Drop the broker keys of this run's queue (kombu's bindings outlive the worker)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1)
+    keys = list(client.scan_iter(match=f"*{queue}*"))
+    if keys:
+        client.delete(*keys)
 
 
 def names(dm: Any, prefix: str) -> list[str]:
