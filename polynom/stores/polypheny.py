@@ -142,6 +142,11 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
     return b"".join(chunks)
 
 
+#: Rows per result frame we ask for: whole typical results in one round trip (our reader
+#: takes messages of any size; the stock driver's single ``recv`` does not).
+_FETCH_SIZE = 10_000
+
+
 def _recv_msg(transport: Any) -> bytes:
     sock = transport.con
     if sock is None:
@@ -328,7 +333,7 @@ class PolyphenyConnection(StoreConnection):
         self._dirty = True
         try:
             # No parameters: one unparameterized request instead of prepare + execute.
-            cursor.execute(sql, encoded if encoded else None)
+            cursor.execute(sql, encoded if encoded else None, fetch_size=_FETCH_SIZE)
             if cursor.description is None:
                 return Result(rowcount=cursor.rowcount)
             columns = [d[0] for d in cursor.description]

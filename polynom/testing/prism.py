@@ -348,7 +348,7 @@ class _Client:
         frame = statement_responses_pb2.Frame()
         relational = frame.relational_frame
         relational.column_meta.extend(statement.columns)
-        budget = self.server.max_frame_bytes
+        budget = self.server.max_frame_bytes or 1 << 62  # None: rows only, as Polypheny
         size = 0
         rows = statement.pending
         while statement.position < len(rows) and len(relational.rows) < fetch_size:
@@ -656,7 +656,8 @@ class PrismServer:
         it had, so tests can simulate a server restart.
     :param user: when given, clients must log in with this user and ``password``; otherwise
         any user and password are accepted (as the URL, ``pa`` with an empty password).
-    :param max_frame_bytes: soft limit of one result frame (see ``DEFAULT_MAX_FRAME_BYTES``).
+    :param max_frame_bytes: soft limit of one result frame (see ``DEFAULT_MAX_FRAME_BYTES``);
+        ``None`` cuts frames by ``fetch_size`` alone, as Polypheny does.
     :param record_statements: keep every statement received in :attr:`statements`.
     :param unix_socket: listen on this unix socket path (Prism's ``unix`` transport,
         version line ``unix-v1@polypheny.com``) instead of TCP.
@@ -674,7 +675,7 @@ class PrismServer:
         port: int = 0,
         user: str | None = None,
         password: str | None = None,
-        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        max_frame_bytes: int | None = DEFAULT_MAX_FRAME_BYTES,
         record_statements: bool = False,
         unix_socket: str | None = None,
     ) -> None:
