@@ -6,9 +6,9 @@ PolyNOM 0.3 (``polypheny-polynom``) installs a package called ``polynom`` too, s
 from its own virtualenv, ``.benchvenv`` (created here on first use, or pass --python).
 Each side gets a fresh stand-in that cuts result frames by rows only, as Polypheny does
 (PolyNOM 0.3 keeps the driver's default fetch size of 100 rows; our store asks for 10,000
-rows a frame, since it reads messages of any size). The table shows requests the stand-in received and wall
-time per workload, and the ratios PolyNOM 0.3 / ours (goal: at least 5x fewer round trips,
-and faster, on every workload).
+rows a frame, since it reads messages of any size). The table shows requests the stand-in
+received and wall time per workload, and the ratios PolyNOM 0.3 / ours (goal: at least 5x
+fewer round trips, and faster, on every workload).
 """
 
 from __future__ import annotations

@@ -49,7 +49,7 @@ class PolyType:
     #: True when stored values compare exactly with ``=`` (used for conflict checks).
     comparable: ClassVar[bool] = True
     #: A type whose store values are already the Python value (loading skips ``from_db``).
-    native: ClassVar[type | None] = None
+    native: ClassVar[type[Any] | None] = None
 
     @property
     def sql_type(self) -> str:
@@ -159,7 +159,7 @@ class VarChar(Text):
 
 
 class _Int(PolyType):
-    native = int
+    native: ClassVar[type[Any] | None] = int
     _bits: ClassVar[int] = 32
     _name: ClassVar[str] = "INTEGER"
 
@@ -208,7 +208,7 @@ class BigInt(_Int):
 class Double(PolyType):
     """64-bit float."""
 
-    native = float
+    native: ClassVar[type[Any] | None] = float
 
     @property
     def sql_type(self) -> str:
