@@ -32,11 +32,6 @@ def _polynom03_python() -> str | None:
     return candidate if probe.returncode == 0 else None
 
 
-@pytest.mark.xfail(
-    reason='PolyNOM 0.3 queries name tables without a namespace (SELECT * FROM "snapshot" ...); '
-    "the embedded store's translator resolves one-part names in 'public' only",
-    strict=False,
-)
 def test_a_polynom03_program_runs_against_the_stand_in():
     python = _polynom03_python()
     if python is None:
