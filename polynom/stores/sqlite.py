@@ -589,7 +589,6 @@ class SqliteConnection(StoreConnection):
         self._store = store
         self._raw: sqlite3.Connection | None = raw
         self._broken = False
-        self._writing = False  # registered with the store as holding the write lock
 
     @property
     def broken(self) -> bool:
@@ -622,20 +621,6 @@ class SqliteConnection(StoreConnection):
                 raw.execute("ROLLBACK")
             except sqlite3.Error:
                 self._broken = True
-        self._ended()
-
-    def _claim_write(self, sql: str) -> None:
-        try:
-            self._store._claim_write(self, sql)
-        except ConflictError:
-            self._quiet_rollback()  # as for every conflict: the transaction cannot go on
-            raise
-
-    def _ended(self) -> None:
-        """The transaction is over: this connection no longer holds the write lock."""
-        if self._writing:
-            self._writing = False
-            self._store._release_write(self)
 
     def execute(
         self, sql: str, params: Sequence[Any] = (), *, namespace: str | None = None
@@ -649,8 +634,6 @@ class SqliteConnection(StoreConnection):
             return self._special(tr, sql, namespace)
         if tr.bare:
             tr = self._store._place_bare_names(sql, ns, tr)
-        if tr.writes and not self._writing:
-            self._claim_write(sql)
         try:
             if tr.writes and not raw.in_transaction:
                 raw.execute("BEGIN IMMEDIATE")
@@ -676,8 +659,6 @@ class SqliteConnection(StoreConnection):
             tr = self._store._place_bare_names(sql, ns, tr)
         if not rows:
             return 0
-        if tr.writes and not self._writing:
-            self._claim_write(sql)
         try:
             if tr.writes and not raw.in_transaction:
                 raw.execute("BEGIN IMMEDIATE")
@@ -711,13 +692,11 @@ class SqliteConnection(StoreConnection):
             commands.append((sql, sq.parse_ddl(sql, ns)))
         if not commands:
             return
-        self._claim_write(statements[0])  # DDL writes: fail fast rather than wait for itself
         try:
             run_ddl(raw, commands)
         except sqlite3.Error as exc:  # e.g. restoring foreign_keys failed
             raise self._failed(exc, statements[0]) from None
         finally:
-            self._ended()
             self._store._forget_catalog()
 
     def commit(self) -> None:
@@ -725,11 +704,9 @@ class SqliteConnection(StoreConnection):
         the transaction is rolled back)."""
         raw = self._conn()
         if not raw.in_transaction:
-            self._ended()
             return
         try:
             raw.execute("COMMIT")
-            self._ended()
         except sqlite3.IntegrityError as exc:
             detail = ""
             try:
@@ -754,18 +731,14 @@ class SqliteConnection(StoreConnection):
     def rollback(self) -> None:
         raw = self._raw
         if raw is None or not raw.in_transaction:
-            self._ended()
             return
         try:
             raw.execute("ROLLBACK")
         except sqlite3.Error as exc:
             self._broken = True
             raise StoreConnectionError(f"rollback failed: {exc}") from None
-        finally:
-            self._ended()
 
     def close(self) -> None:
-        self._ended()
         raw, self._raw = self._raw, None
         if raw is not None:
             with contextlib.suppress(sqlite3.Error):
@@ -821,7 +794,6 @@ class SqliteStore(Store):
             self.path = address.path.absolute()  # later chdir() must not move the database
         self._lock = threading.Lock()
         self._closed = False
-        self._writers: dict[SqliteConnection, int] = {}  # connection -> thread that wrote
         self._catalog: dict[str, list[tuple[str, str]]] = {}  # table -> [(column, type)]
         self._tables: set[str] | None = None  # every "ns.t" table, lower-cased
         self._catalog_conn: sqlite3.Connection | None = None
@@ -962,30 +934,6 @@ class SqliteStore(Store):
         with self._lock:
             self._catalog.clear()
             self._tables = None
-
-    # -- the single writer -----------------------------------------------------------------
-
-    def _claim_write(self, conn: SqliteConnection, sql: str) -> None:
-        """Record that ``conn`` starts writing; fail at once if this thread already writes
-        through another connection of this store: SQLite has one writer at a time, so the
-        statement would wait (``busy_timeout``) for a lock only this thread can release."""
-        me = threading.get_ident()
-        with self._lock:
-            for other, thread in self._writers.items():
-                if other is not conn and thread == me and other.in_transaction:
-                    raise ConflictError(
-                        "this thread already has a writing transaction open on another "
-                        "connection of this store; SQLite lets one transaction write at a "
-                        "time, so this one would wait for a lock only this thread can "
-                        "release: commit or roll back the other transaction (session) "
-                        f"first; statement: {sq.first_line(sql)}"
-                    )
-            self._writers[conn] = me
-        conn._writing = True
-
-    def _release_write(self, conn: SqliteConnection) -> None:
-        with self._lock:
-            self._writers.pop(conn, None)
 
     # -- Store -----------------------------------------------------------------------------
 

@@ -582,7 +582,10 @@ def test_transactions_start_at_the_first_write(store: SqliteStore) -> None:
     assert rows(store, 'SELECT "price" FROM "shop"."bike"') == [(Decimal("2"),)]
 
 
-def test_a_second_writer_in_the_same_thread_fails_at_once(store: SqliteStore) -> None:
+def test_a_second_writer_waits_for_the_lock_then_conflicts(store: SqliteStore) -> None:
+    """One writer at a time: a second one waits ``busy_timeout`` (connections may be handed
+    between threads, as a web server's pool does, so waiting is the only safe answer), then
+    gets a ConflictError, and the first goes on unharmed."""
     shop(store)
     first, second = store.acquire(), store.acquire()
     try:
@@ -590,11 +593,11 @@ def test_a_second_writer_in_the_same_thread_fails_at_once(store: SqliteStore) ->
             'INSERT INTO "people"."person" ("_entry_id", "name") VALUES (?, ?)', ["1", "a"]
         )
         started = time.monotonic()
-        with pytest.raises(ConflictError, match="this thread already has a writing transaction"):
+        with pytest.raises(ConflictError, match="holds the write lock"):
             second.execute(
                 'INSERT INTO "people"."person" ("_entry_id", "name") VALUES (?, ?)', ["2", "b"]
             )
-        assert time.monotonic() - started < 0.2
+        assert 0.4 < time.monotonic() - started < 3
         first.commit()
         second.execute(
             'INSERT INTO "people"."person" ("_entry_id", "name") VALUES (?, ?)', ["2", "b"]
@@ -986,13 +989,13 @@ def test_a_relative_file_stays_put_when_the_working_directory_changes(
     assert (tmp_path / "a" / "rel.db").exists() and not (tmp_path / "rel.db").exists()
 
 
-def test_ddl_while_this_thread_writes_elsewhere_fails_at_once(store: SqliteStore) -> None:
+def test_ddl_waits_for_an_open_writer_then_conflicts(store: SqliteStore) -> None:
     shop(store)
     with store.connection() as writer:
         writer.execute(
             'INSERT INTO "people"."person" ("_entry_id", "name") VALUES (?, ?)', ["1", "a"]
         )
-        with pytest.raises(ConflictError, match="already has a writing transaction"):
+        with pytest.raises(ConflictError, match="holds the write lock"):
             store.execute_ddl(['CREATE TABLE "people"."later" ("x" INTEGER)'])
         writer.commit()
     store.execute_ddl(['CREATE TABLE "people"."later" ("x" INTEGER)'])
