@@ -146,17 +146,10 @@ def test_concurrent_requests_each_get_their_own_context(base_url, kind):
     assert [r["user"] for r in replies] == users
 
 
-STORE_THREAD_CLAIM = (
-    "SqliteStore._claim_write ties a write transaction to the thread that first wrote; "
-    "FastAPI runs a sync endpoint in a pool thread and the commit elsewhere, so a next "
-    "request's endpoint on that same pool thread gets a false ConflictError (reported)"
-)
-
-
 @pytest.mark.parametrize(
     "kind",
     [
-        pytest.param("/sync", marks=pytest.mark.xfail(reason=STORE_THREAD_CLAIM, strict=False)),
+        "/sync",
         "/async",
     ],
 )
