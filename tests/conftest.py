@@ -1,4 +1,9 @@
-"""Fixtures shared by the test suite: one application per store kind."""
+"""Fixtures shared by the test suite: one application per store kind.
+
+Every mapper test runs on the embedded store (in memory and in a file), on Polypheny through
+the Prism stand-in and the real driver, and -- marked ``polypheny`` -- on a real Polypheny
+(``POLYPHENY_URL``, or a container when Docker is there; skipped, saying why, otherwise).
+"""
 
 from __future__ import annotations
 
@@ -7,23 +12,51 @@ from collections.abc import Iterator
 
 import pytest
 
+from polynom import config, sql
 from polynom.application import Application
+from polynom.schema.schema_registry import registered_schemas, sort_by_dependency
+from polynom.stores import open_store
+from polynom.testing.polypheny import _polypheny_url_fixture as polypheny_url  # noqa: F401
 
-STORES = ["sqlite-memory", "sqlite-file", "prism"]
+STORES = [
+    "sqlite-memory",
+    "sqlite-file",
+    "prism",
+    pytest.param("polypheny", marks=pytest.mark.polypheny),
+]
+
+
+def _fresh_polypheny(url: str) -> None:
+    """Drop what earlier tests left: a real server is shared by the whole run."""
+    schemas = sort_by_dependency(registered_schemas())
+    namespaces = {s.namespace() for s in schemas} | {config.get(config.INTERNAL_NAMESPACE)}
+    store = open_store(url)
+    try:  # children before parents: foreign keys may cross namespaces
+        store.execute_ddl(
+            [f"DROP TABLE IF EXISTS {sql.schema_entity(s)}" for s in reversed(schemas)]
+            + [f"DROP NAMESPACE IF EXISTS {sql.quote(ns)}" for ns in sorted(namespaces)]
+        )
+    finally:
+        store.close()
 
 
 @pytest.fixture(params=STORES)
 def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A fresh store address of every kind: in memory, a file, Polypheny via the stand-in."""
+    """A fresh store address of every kind."""
     kind = request.param
     if kind == "sqlite-memory":
         yield "sqlite://"
     elif kind == "sqlite-file":
         yield f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        testing = pytest.importorskip("polynom.testing")
-        with testing.PrismServer() as server:
+    elif kind == "prism":
+        from polynom.testing import PrismServer
+
+        with PrismServer() as server:
             yield server.url
+    else:
+        url = request.getfixturevalue("polypheny_url")
+        _fresh_polypheny(url)
+        yield url
 
 
 @pytest.fixture
