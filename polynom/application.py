@@ -108,7 +108,12 @@ class Application:
         self._locked = True
         try:
             self._store = open_store(
-                self.address, user=self.user, password=self.password, transport=self.transport
+                self.address,
+                user=self.user,
+                password=self.password,
+                transport=self.transport,
+                pool_size=config.get(config.POOL_SIZE),
+                timeout=config.get(config.POOL_TIMEOUT),
             )
             self._state = _ApplicationState.ACTIVE
             self._prepare()

@@ -85,11 +85,12 @@ def history(session: Session, entry: BaseModel | str) -> list[ChangeRecord]:
         .order_by("change_seq", "date_of_change")
         .all()
     )
-    return [_record(row) for row in rows]
+    schemas = session.application.schemas
+    return [_record(row, schemas) for row in rows]
 
 
-def _record(row: Any) -> ChangeRecord:
-    model = _model_for(row.modified_entity_namespace, row.modified_entity_name)
+def _record(row: Any, schemas: list[type[BaseSchema]]) -> ChangeRecord:
+    model = _model_for(schemas, row.modified_entity_namespace, row.modified_entity_name)
     changes: dict[str, tuple[Any, Any]] = {}
     for name, (old, new) in row.changes.items():
         attribute = model._pn_attributes.get(name) if model is not None else None
@@ -109,10 +110,11 @@ def _record(row: Any) -> ChangeRecord:
     )
 
 
-def _model_for(namespace: str, entity: str) -> type[BaseModel] | None:
-    from polynom.schema.schema_registry import registered_schemas
-
-    for schema in registered_schemas():
+def _model_for(
+    schemas: list[type[BaseSchema]], namespace: str, entity: str
+) -> type[BaseModel] | None:
+    """The model of the application's schema for an entity, to decode values exactly."""
+    for schema in schemas:
         if schema.entity_name == entity and schema.namespace() == namespace:
             return model_for_schema(schema)
     return None

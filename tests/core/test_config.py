@@ -8,7 +8,7 @@ import pytest
 
 from polynom import config
 from polynom.application import Application
-from polynom.errors import ConfigLockedError, ConfigurationError
+from polynom.errors import ConfigLockedError, ConfigurationError, StoreConnectionError
 
 
 def test_config_locked_while_active():
@@ -39,3 +39,18 @@ def test_bad_address_is_a_clear_error():
     ):
         pass
     assert not config.is_locked()
+
+
+def test_pool_settings_reach_the_store():
+    before = config.get(config.POOL_SIZE)
+    config.set(config.POOL_SIZE, 2)
+    try:
+        with Application(str(uuid.uuid4()), "sqlite://") as app:
+            assert app.store.pool.max_size == 2  # type: ignore[attr-defined]
+            first, second = app.store.acquire(), app.store.acquire()
+            with pytest.raises(StoreConnectionError, match="no connection became free"):
+                app.store.pool.acquire(timeout=0.05)  # type: ignore[attr-defined]
+            app.store.release(first)
+            app.store.release(second)
+    finally:
+        config.set(config.POOL_SIZE, before)
