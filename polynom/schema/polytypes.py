@@ -250,6 +250,8 @@ class Decimal(PolyType):
     ``Decimal('1.50')``), which is what the store keeps and returns.
     """
 
+    native: ClassVar[type[Any] | None] = _decimal.Decimal  # stores return the stored digits
+
     def __init__(self, precision: int = 64, scale: int = 32) -> None:
         if not (isinstance(precision, int) and 1 <= precision <= 64):
             raise ValueError(f"Decimal precision must be 1..64, got {precision!r}")

@@ -420,6 +420,15 @@ def decimal_collation(a: str, b: str) -> int:
     Never raises (SQLite cannot propagate an error from a collation): text that is no number
     sorts after every number, and among itself as text.
     """
+    try:  # fast path: correctly rounded floats keep the order of the decimals they come from
+        fa, fb = float(a), float(b)
+    except ValueError:
+        pass
+    else:
+        if fa < fb:
+            return -1
+        if fa > fb:
+            return 1
     x, y = _as_number(a), _as_number(b)
     if x is not None and y is not None:
         return -1 if x < y else (1 if x > y else 0)
