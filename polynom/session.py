@@ -234,21 +234,34 @@ class Session:
                     "query it in this session before deleting it"
                 )
             raise DetachedModelError(self._foreign_message(model, owner))
-        state = d.get("_pn_state")
-        if state == DELETED:
-            return
-        if state == PENDING:
-            self._expunge(model)
-        else:
-            d["_pn_state"] = DELETED
-            self._deleted[id(model)] = model
-            self._dirty.pop(id(model), None)
-        for rel in type(model)._pn_relationships.values():
-            if "delete" in rel.cascade:
-                value = getattr(model, rel.name)
-                for related in [value] if rel.scalar else list(value):
-                    if related is not None and related.__dict__.get("_pn_session") is self:
-                        self.delete(related)
+        # Load everything the delete cascades to first: loading may flush, and nothing may be
+        # marked deleted (and so written) before its children are known.
+        for target in self._delete_closure(model):
+            if target._pn_state == PENDING:
+                self._expunge(target)
+            else:
+                target.__dict__["_pn_state"] = DELETED
+                self._deleted[id(target)] = target
+                self._dirty.pop(id(target), None)
+
+    def _delete_closure(self, model: BaseModel) -> list[BaseModel]:
+        """``model`` and every model a ``delete`` cascade reaches from it, not yet deleted."""
+        found: dict[int, BaseModel] = {}
+        stack = [model]
+        while stack:
+            current = stack.pop()
+            if id(current) in found or current._pn_state == DELETED:
+                continue
+            found[id(current)] = current
+            for rel in type(current)._pn_relationships.values():
+                if "delete" in rel.cascade:
+                    value = getattr(current, rel.name)
+                    stack.extend(
+                        related
+                        for related in ([value] if rel.scalar else list(value))
+                        if related is not None and related.__dict__.get("_pn_session") is self
+                    )
+        return list(found.values())
 
     def delete_all(self, models: Iterable[BaseModel]) -> None:
         """Delete several models."""

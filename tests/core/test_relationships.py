@@ -89,3 +89,21 @@ def test_foreign_key_enforced_at_commit(app):
             session.commit()
     with Session(app) as session:
         assert Owner.query(session).count() == 1
+
+
+def test_cascade_delete_writes_children_first_and_nothing_early(app, caplog):
+    import logging
+
+    with Session(app) as session:
+        bike = Bike(brand="ordered")
+        bike.parts.extend([Part(label="x"), Part(label="y")])
+        session.add(bike)
+        session.commit()
+    app.log_statements = True
+    caplog.set_level(logging.INFO, logger="polynom.statements")
+    with Session(app) as session:
+        session.delete(Bike.query(session).get(bike._entry_id))  # parts load lazily here
+        assert not [r for r in caplog.records if "DELETE" in r.getMessage()]
+        session.commit()
+    deletes = [r.getMessage() for r in caplog.records if "DELETE" in r.getMessage()]
+    assert ['"shop"."part"' in m for m in deletes] == [True, False]
