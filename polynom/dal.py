@@ -36,10 +36,11 @@ def create_data_manager(
     """A ``DataManager`` with the polynom resources, middleware and ``services``.
 
     Registers ``connection`` (:class:`~polynom.resources.ConnectionResource`), ``session``
-    (:class:`~polynom.resources.SessionResource`), then the middleware in their documented
-    order: :class:`~polynom.middleware.TransactionMiddleware`,
-    :class:`~polynom.middleware.ChangelogMiddleware` (``system_user``, ``user_from``), then
-    ``middleware``. The application must be open (``with app:``) while contexts run.
+    (:class:`~polynom.resources.SessionResource`, choosing the changelog user with a
+    :class:`~polynom.middleware.ChangelogMiddleware` of ``system_user`` and ``user_from``
+    when it opens the session), then the middleware:
+    :class:`~polynom.middleware.TransactionMiddleware` first, then ``middleware``. The
+    application must be open (``with app:``) while contexts run.
 
     Polydatum keeps the active contexts of *every* ``DataManager`` on one shared stack;
     with ``own_context_stack`` (the default) this manager gets its own (still per thread
@@ -48,12 +49,13 @@ def create_data_manager(
     dm = DataManager()
     if own_context_stack:
         dm.ctx_stack = LocalStack()
-    dm.register_resources(connection=ConnectionResource(application), session=SessionResource())
-    dm.register_context_middleware(
-        TransactionMiddleware(),
-        ChangelogMiddleware(system_user=system_user, user_from=user_from),
-        *middleware,
+    # The changelog user is chosen where the session opens rather than by a middleware of
+    # its own: one generator less per context, and none at all for contexts without data.
+    changelog = ChangelogMiddleware(system_user=system_user, user_from=user_from)
+    dm.register_resources(
+        connection=ConnectionResource(application), session=SessionResource(changelog=changelog)
     )
+    dm.register_context_middleware(TransactionMiddleware(), *middleware)
     if services:
         dm.register_services(**services)
     return dm

@@ -17,9 +17,14 @@ class ChangelogMiddleware:
     changelog off for such contexts. ``user_from`` replaces the lookup, for meta that holds
     a user *object* (``user_from=lambda meta: meta.user.email``).
 
-    The session is created lazily, after all middleware has set up, so this middleware
-    only tells the session resource which user to use; it must therefore be registered
-    before any middleware that opens the session during its own setup.
+    Two ways to use it. Passed to the session resource
+    (``SessionResource(changelog=ChangelogMiddleware(...))``, what
+    :func:`polynom.dal.create_data_manager` does), it is not registered as middleware: the
+    resource asks :meth:`log_user` when it opens the session, so a context costs no extra
+    middleware and a meta user that cannot be named fails at the first data access.
+    Registered as middleware, it chooses the user when the context is entered (and fails
+    there) and its choice wins over the resource's; a session opened before it ran gets
+    the user too.
     """
 
     def __init__(

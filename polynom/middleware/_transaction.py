@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from typing import Any
 
-_log = logging.getLogger("polynom.dal")
+from polynom.resources._state import _quiet_rollback
 
 
 class TransactionMiddleware:
@@ -70,11 +69,3 @@ class TransactionMiddleware:
 def _is_active(session: Any) -> bool:
     """True while the session can still commit or roll back (state ``ACTIVE``)."""
     return bool(session.is_active)
-
-
-def _quiet_rollback(target: Any) -> None:
-    """Roll back without letting a rollback failure hide the error being handled."""
-    try:
-        target.rollback()
-    except Exception:
-        _log.exception("polynom DAL: rollback failed (the original error is raised)")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from polydatum.resources import Resource
 
-from polynom.resources._state import _run_before_release
+from polynom.resources._state import _LENT, _run_before_release
 
 if TYPE_CHECKING:
     from polynom.application import Application
@@ -23,6 +23,10 @@ class ConnectionResource(Resource):
     normal exit, an exception in the context, in middleware or in another resource.
     Before the connection goes back, whatever was built on it (the context's session) is
     ended first, so a pooled connection never carries a half-finished transaction.
+
+    A :class:`~polynom.resources.SessionResource` opened first checks the connection out
+    of this resource's pool itself (it saves polydatum a second resource per context);
+    ``ctx.connection`` is then that same connection, which the session resource gives back.
     """
 
     def __init__(self, application: Application) -> None:
@@ -31,6 +35,11 @@ class ConnectionResource(Resource):
         self.application = application
 
     def __call__(self, context: Any) -> Iterator[StoreConnection]:
+        lent: dict[Any, StoreConnection] | None = context.__dict__.get(_LENT)
+        if lent is not None and self in lent:
+            # The context's session checked this connection out for us and gives it back.
+            yield lent[self]
+            return
         store = self.application.store
         conn = store.acquire()
         try:

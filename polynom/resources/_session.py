@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from polydatum.resources import Resource
 
 from polynom.errors import ConfigurationError
-from polynom.resources._state import _before_release, _log_user
+from polynom.resources._connection import ConnectionResource
+from polynom.resources._state import _BEFORE_RELEASE, _LENT, _LOG_USER, _quiet_rollback
 from polynom.session import Session
 
 if TYPE_CHECKING:
     from polynom.application import Application
+    from polynom.stores.base import StoreConnection
+
+
+class ChangelogPolicy(Protocol):
+    """What ``SessionResource(changelog=...)`` takes: a ``ChangelogMiddleware`` will do."""
+
+    def log_user(self, context: Any) -> str | None: ...
 
 
 class SessionResource(Resource):
     """The context's ``Session``: one per context, created on first use of ``ctx.session``.
 
-    It asks the context for its connection (``ctx.connection`` by default), so the
-    connection resource owns checkout and checkin, and opens a session on that connection
-    with the log user the changelog middleware chose for the context (none without it).
-    It never commits: committing is the transaction middleware's decision. A session still
-    open when the context ends is rolled back, before its connection goes back to the pool.
+    It runs on the context's connection: the one ``ctx.connection`` opened when the context
+    already has it; otherwise, when that resource is a plain
+    :class:`~polynom.resources.ConnectionResource`, a connection this resource checks out
+    of its pool itself and gives back when the context ends (``ctx.connection`` is then
+    that same connection) -- one polydatum resource per context instead of two. Any other
+    connection resource is asked for its connection (``ctx.connection``).
+
+    The session's log user is the one a
+    :class:`~polynom.middleware.ChangelogMiddleware` chose for the context, else the one
+    ``changelog`` (a ``ChangelogMiddleware``, not registered as middleware) chooses when the
+    session opens, else none. It never commits: committing is the transaction
+    middleware's decision. A session still open when the context ends is rolled back,
+    before its connection goes back to the pool.
 
     ``application`` defaults to the one of the registered connection resource, so replacing
     that one resource (``dm.replace_resource("connection", ConnectionResource(test_app))``)
@@ -35,6 +51,7 @@ class SessionResource(Resource):
         *,
         connection: str = "connection",
         session_class: Callable[..., Session] | None = None,
+        changelog: ChangelogPolicy | None = None,
     ) -> None:
         super().__init__()
         self.application = application
@@ -42,12 +59,64 @@ class SessionResource(Resource):
         self.connection = connection
         #: What makes the session: ``polynom.session.Session`` unless a subclass is given.
         self.session_class = session_class
+        #: Chooses the log user when the context has no ``ChangelogMiddleware``.
+        self.changelog = changelog
 
     def __call__(self, context: Any) -> Iterator[Session]:
-        factory = self.session_class or Session
-        conn = getattr(context, self.connection)
-        app = self.application or _application_of(context, self.connection)
-        session = factory(app, log_user=_log_user(context), connection=conn)
+        name = self.connection
+        resource = None if name in context else context.data_manager.get_resource(name)
+        if resource is None or not _lends(resource):
+            yield from self._on_resource(context)
+            return
+        # The common case, kept lean: check the connection out of the connection resource's
+        # pool here rather than through a second polydatum resource.
+        d = context.__dict__
+        app = self.application or resource.application
+        user = d[_LOG_USER] if _LOG_USER in d else self._log_user(context)
+        lent: dict[Any, StoreConnection] | None = d.get(_LENT)
+        if lent is None:
+            lent = d[_LENT] = {}
+        elif resource in lent:  # another session resource of this context checked it out
+            yield from self._on(context, app, user, lent[resource])
+            return
+        store = resource.application.store
+        conn = store.acquire()
+        lent[resource] = conn
+        try:
+            session = (self.session_class or Session)(app, log_user=user, connection=conn)
+            session.__enter__()
+        except BaseException:
+            del lent[resource]
+            try:
+                _quiet_rollback(conn)
+            finally:
+                store.release(conn)
+            raise
+        try:
+            yield session
+        finally:
+            try:
+                # Leaving a session's ``with`` without commit rolls back; after the
+                # transaction middleware committed it, this only closes it.
+                session.__exit__(None, None, None)
+            finally:
+                del lent[resource]
+                store.release(conn)
+
+    def _on_resource(self, context: Any) -> Iterator[Session]:
+        """The session on the connection of the context's connection resource."""
+        name = self.connection
+        conn = getattr(context, name)
+        app = self.application or _application_of(context, name)
+        d = context.__dict__
+        user = d[_LOG_USER] if _LOG_USER in d else self._log_user(context)
+        yield from self._on(context, app, user, conn)
+
+    def _on(
+        self, context: Any, app: Application, user: str | None, conn: StoreConnection
+    ) -> Iterator[Session]:
+        """The session on a connection someone else gives back."""
+        session = (self.session_class or Session)(app, log_user=user, connection=conn)
         session.__enter__()
         ended = False
 
@@ -55,15 +124,23 @@ class SessionResource(Resource):
             nonlocal ended
             if not ended:
                 ended = True
-                # Leaving a session's ``with`` without commit rolls back; after the
-                # transaction middleware committed it, this only closes it.
                 session.__exit__(None, None, None)
 
-        _before_release(context, end)
+        # The connection's owner ends the session before it gives the connection back.
+        callbacks = context.__dict__.setdefault(_BEFORE_RELEASE, [])
+        callbacks.append(end)
         try:
             yield session
         finally:
             end()
+
+    def _log_user(self, context: Any) -> str | None:
+        return self.changelog.log_user(context) if self.changelog is not None else None
+
+
+def _lends(resource: Any) -> bool:
+    """True for a connection resource whose connection the session may check out itself."""
+    return type(resource).__call__ is ConnectionResource.__call__
 
 
 def _application_of(context: Any, connection: str) -> Application:

@@ -14,18 +14,16 @@ from typing import Any
 
 _LOG_USER = "_polynom_log_user"
 _BEFORE_RELEASE = "_polynom_before_release"
+#: ``{connection resource: connection}``: connections a session resource checked out of a
+#: connection resource's pool itself (without opening that resource); the connection
+#: resource lends the same one if the context asks for it, so a context has one connection.
+_LENT = "_polynom_lent"
 _log = logging.getLogger("polynom.dal")
 
 
 def _set_log_user(ctx: Any, user: str | None) -> None:
     """Record the changelog user the context's session is to be opened with."""
     ctx.__dict__[_LOG_USER] = user
-
-
-def _log_user(ctx: Any) -> str | None:
-    """The changelog user chosen for the context (``None``: no changelog middleware)."""
-    user: str | None = ctx.__dict__.get(_LOG_USER)
-    return user
 
 
 def _before_release(ctx: Any, callback: Callable[[], None]) -> None:
@@ -55,3 +53,11 @@ def _run_before_release(ctx: Any) -> None:
             callback()
         except Exception:
             _log.exception("polynom DAL: cleanup before connection release failed")
+
+
+def _quiet_rollback(target: Any) -> None:
+    """Roll back without letting a rollback failure hide the error being handled."""
+    try:
+        target.rollback()
+    except Exception:
+        _log.exception("polynom DAL: rollback failed (the original error is raised)")

@@ -337,7 +337,143 @@ def test_create_data_manager_registers_the_documented_order() -> None:
 
     dm = create_data_manager(FakeApp(), system_user="cron", middleware=(mine,))
     chain = dm.get_middleware(None)
-    assert [type(m) for m in chain[:2]] == [TransactionMiddleware, ChangelogMiddleware]
-    assert chain[1].system_user == "cron" and chain[2] is mine
+    assert [type(m) for m in chain] == [TransactionMiddleware, type(mine)]
+    assert chain[1] is mine
     assert isinstance(dm.get_resource("connection"), ConnectionResource)
-    assert isinstance(dm.get_resource("session"), SessionResource)
+    session = dm.get_resource("session")
+    assert isinstance(session, SessionResource)
+    assert isinstance(session.changelog, ChangelogMiddleware)
+    assert session.changelog.system_user == "cron"
+
+
+# -- the session resource checks the connection out itself -----------------------------------
+
+
+def make_lean_dm(app: FakeApp, **changelog: Any) -> Any:
+    """What ``create_data_manager`` registers, on the fakes."""
+    dm = DataManager()
+    dm.register_resources(
+        connection=ConnectionResource(app),
+        session=SessionResource(
+            session_class=FakeSession, changelog=ChangelogMiddleware(**changelog)
+        ),
+    )
+    dm.register_context_middleware(TransactionMiddleware())
+    return dm
+
+
+def test_session_first_then_connection_is_one_connection_returned_once(app: FakeApp) -> None:
+    dm = make_lean_dm(app)
+    with dm.context() as ctx:
+        session = ctx.session
+        assert "connection" not in ctx, "no second polydatum resource for the connection"
+        assert ctx.connection is session.connection
+        assert app.store.checked_out == 1
+    assert app.store.events == [
+        "acquire1",
+        "session.enter",
+        "session.commit",
+        "session.exit",
+        "release1",
+    ]
+    assert app.store.checked_out == 0
+
+
+def test_connection_first_then_session_runs_on_it(app: FakeApp) -> None:
+    dm = make_lean_dm(app)
+    with pytest.raises(Boom), dm.context() as ctx:
+        conn = ctx.connection
+        assert ctx.session.connection is conn
+        raise Boom
+    assert app.store.events == [
+        "acquire1",
+        "session.enter",
+        "session.rollback",
+        "session.exit",
+        "release1",
+    ]
+
+
+def test_session_creation_failure_on_an_open_connection_rolls_it_back(app: FakeApp) -> None:
+    class FailingInit(FakeSession):
+        fail_init = True
+
+    dm = make_dm(app)
+    dm.replace_resource("session", SessionResource(session_class=FailingInit))
+    with pytest.raises(Boom, match="session init failed"), dm.context() as ctx:
+        ctx.connection  # noqa: B018
+        ctx.session  # noqa: B018
+    assert app.store.events == ["acquire1", "conn1.rollback", "release1"]
+
+
+def test_a_connection_resource_with_its_own_call_is_asked_for_the_connection(
+    app: FakeApp,
+) -> None:
+    class Tagging(ConnectionResource):
+        def __call__(self, context: Any) -> Iterator[Any]:
+            app.store.events.append("tagging")
+            yield from super().__call__(context)
+
+    dm = make_lean_dm(app)
+    dm.replace_resource("connection", Tagging(app))
+    with dm.context() as ctx:
+        assert ctx.session.connection is ctx.connection
+        assert "connection" in ctx
+    assert app.store.events == [
+        "tagging",
+        "acquire1",
+        "session.enter",
+        "session.commit",
+        "session.exit",
+        "release1",
+    ]
+
+
+def test_two_session_resources_share_the_context_connection(app: FakeApp) -> None:
+    dm = make_lean_dm(app)
+    dm.register_resources(audit=SessionResource(session_class=FakeSession))
+    with dm.context() as ctx:
+        assert ctx.session.connection is ctx.audit.connection
+    assert app.store.acquired == 1 and app.store.checked_out == 0
+    assert app.store.events[-1] == "release1"
+
+
+def test_the_resource_chooses_the_log_user_when_the_session_opens(app: FakeApp) -> None:
+    dm = make_lean_dm(app, system_user="nightly-job")
+    with dm.context(meta={"user": "alice"}) as ctx:
+        assert ctx.session.log_user == "alice"
+    with dm.context() as ctx:
+        assert ctx.session.log_user == "nightly-job"
+    dm = make_lean_dm(app, user_from=lambda meta: meta.user.upper())
+    with dm.context(meta={"user": "bob"}) as ctx:
+        assert ctx.session.log_user == "BOB"
+
+
+def test_a_registered_changelog_middleware_wins_over_the_resource(app: FakeApp) -> None:
+    dm = make_lean_dm(app, system_user="resource")
+    dm.register_context_middleware(ChangelogMiddleware(system_user="middleware"))
+    with dm.context() as ctx:
+        assert ctx.session.log_user == "middleware"
+
+
+def test_a_bad_meta_user_fails_at_the_first_data_access_and_checks_nothing_out(
+    app: FakeApp,
+) -> None:
+    class User:
+        email = "bob@example.org"
+
+    dm = make_lean_dm(app)
+    with dm.context(meta={"user": User()}) as ctx:
+        with pytest.raises(ConfigurationError, match="user_from"):
+            ctx.session  # noqa: B018
+        assert app.store.checked_out == 0
+    assert app.store.events == []
+
+
+def test_without_changelog_the_session_logs_no_user(app: FakeApp) -> None:
+    dm = DataManager()
+    dm.register_resources(
+        connection=ConnectionResource(app), session=SessionResource(session_class=FakeSession)
+    )
+    with dm.context(meta={"user": "alice"}) as ctx:
+        assert ctx.session.log_user is None

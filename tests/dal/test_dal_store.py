@@ -303,6 +303,21 @@ def test_context_that_touches_no_data_opens_no_connection(dm: Any, app: Applicat
     assert pool.size == before
 
 
+def test_one_connection_per_context_whichever_is_touched_first(dm: Any, app: Application) -> None:
+    (bike_id,) = seed(dm, 1)
+    with dm.context() as ctx:
+        session = ctx.session
+        assert checked_out(app) == 1
+        assert ctx.connection is session.connection
+        assert checked_out(app) == 1
+        ctx.dal.bikes.update(bike_id, price=2)
+    assert checked_out(app) == 0
+    with dm.context() as ctx:
+        conn = ctx.connection
+        assert ctx.session.connection is conn and checked_out(app) == 1
+        assert ctx.dal.bikes.get_or_raise(bike_id).price == 2
+
+
 def test_leak_check_many_contexts_a_tenth_raising(dm: Any, app: Application) -> None:
     (bike_id,) = seed(dm, 1)
     for i in range(500):
