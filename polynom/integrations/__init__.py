@@ -16,8 +16,11 @@ Every integration follows the same rules (``docs/web.md``, ``docs/celery.md``):
   result) leaves, so a client never sees a success for a write that failed to commit;
 * an exception -- or, for web requests, an error status (``status >= 400`` by default) --
   rolls back everything the request wrote;
-* ``NotFound`` (polynom's or polydatum's) becomes a ``404`` with a JSON body
-  (:func:`not_found_body`).
+* polynom's errors become JSON answers (:data:`ERROR_MAPPINGS`, one table every web
+  integration uses): ``NotFound`` (polynom's or polydatum's) a ``404``, ``ValidationError``
+  a ``422``, ``IntegrityError`` (``UniqueViolation``, ``ForeignKeyViolation``,
+  ``NotNullViolation``) and ``ConflictError`` a ``409``. The request's work is rolled back
+  first: the context ends with the exception itself.
 
 This module holds what the integrations share; it imports no web framework.
 """
@@ -26,19 +29,30 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from polydatum.errors import NotFound as _PolydatumNotFound
 
-from polynom.errors import NotFound
+from polynom.errors import ConflictError, IntegrityError, NotFound, ValidationError
 
 __all__ = [
+    "CONFLICT",
+    "ERROR_MAPPINGS",
+    "INTEGRITY",
+    "NOT_FOUND",
     "NOT_FOUND_ERRORS",
+    "VALIDATION",
     "CommitVeto",
+    "ErrorMapping",
     "RequestFailed",
+    "conflict_body",
     "default_commit_veto",
+    "error_response",
+    "integrity_body",
     "not_found_body",
+    "validation_body",
 ]
 
 _log = logging.getLogger("polynom.integrations")
@@ -76,8 +90,87 @@ def not_found_body(exc: BaseException) -> dict[str, str]:
     return {"error": "not_found", "detail": str(exc) or "not found"}
 
 
-def _not_found_json(exc: BaseException) -> bytes:
-    return json.dumps(not_found_body(exc)).encode("utf-8")
+def validation_body(exc: BaseException) -> dict[str, Any]:
+    """The ``422`` body of a ``ValidationError``: ``{"error", "detail", "model", "field"}``.
+
+    The refused value itself is left out: it may be large, secret, or not JSON at all.
+    """
+    return {
+        "error": "validation",
+        "detail": _public_message(exc) or "invalid value",
+        "model": getattr(exc, "model", None),
+        "field": getattr(exc, "field", None),
+    }
+
+
+def integrity_body(exc: BaseException) -> dict[str, str]:
+    """The ``409`` body of an ``IntegrityError`` (a unique value taken, a dangling reference,
+    a missing value): ``{"error": "integrity", "detail"}``."""
+    return {"error": "integrity", "detail": _public_message(exc) or "constraint violated"}
+
+
+def conflict_body(exc: BaseException) -> dict[str, Any]:
+    """The ``409`` body of a ``ConflictError``: ``{"error": "conflict", "detail", "retry"}``.
+
+    Another request changed the same data first; nothing of this one was kept, so the client
+    may send it again (``"retry": true``).
+    """
+    detail = _public_message(exc) or "another request changed the same data first"
+    return {"error": "conflict", "detail": detail, "retry": True}
+
+
+def _public_message(exc: BaseException) -> str:
+    """The exception's message without the SQL statement the stores append to it."""
+    return str(exc).split("; statement: ", 1)[0].strip()
+
+
+@dataclass(frozen=True)
+class ErrorMapping:
+    """How the web integrations answer one kind of exception: its status and JSON body.
+
+    ``errors`` are exception classes (subclasses match too); ``body(exc)`` makes the JSON
+    body. Pass your own sequence as ``error_mappings=`` to an integration to change or extend
+    :data:`ERROR_MAPPINGS` (the first entry that matches wins), or ``()`` to answer none.
+    """
+
+    errors: tuple[type[Exception], ...]
+    status: int
+    body: Callable[[BaseException], Mapping[str, Any]]
+
+    def matches(self, exc: BaseException) -> bool:
+        return isinstance(exc, self.errors)
+
+
+NOT_FOUND = ErrorMapping(NOT_FOUND_ERRORS, 404, not_found_body)
+VALIDATION = ErrorMapping((ValidationError,), 422, validation_body)
+INTEGRITY = ErrorMapping((IntegrityError,), 409, integrity_body)
+CONFLICT = ErrorMapping((ConflictError,), 409, conflict_body)
+
+#: What every web integration answers by default, in order: ``NotFound`` ``404``,
+#: ``ValidationError`` ``422``, ``IntegrityError`` ``409``, ``ConflictError`` ``409``.
+ERROR_MAPPINGS: tuple[ErrorMapping, ...] = (NOT_FOUND, VALIDATION, INTEGRITY, CONFLICT)
+
+
+def error_response(
+    exc: BaseException, mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS
+) -> tuple[int, dict[str, Any]] | None:
+    """The status and JSON body ``mappings`` give ``exc`` (the first match), else ``None``."""
+    for mapping in mappings:
+        if mapping.matches(exc):
+            return mapping.status, dict(mapping.body(exc))
+    return None
+
+
+def _error_classes(mappings: Sequence[ErrorMapping]) -> list[type[Exception]]:
+    """Every exception class ``mappings`` name, once each, in order (to register handlers)."""
+    classes: list[type[Exception]] = []
+    for mapping in mappings:
+        classes += [cls for cls in mapping.errors if cls not in classes]
+    return classes
+
+
+def _json_bytes(body: Mapping[str, Any]) -> bytes:
+    return json.dumps(body, default=str).encode("utf-8")
 
 
 def _meta(

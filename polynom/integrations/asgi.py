@@ -18,18 +18,20 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from polynom.integrations import (
-    NOT_FOUND_ERRORS,
+    ERROR_MAPPINGS,
     CommitVeto,
+    ErrorMapping,
     RequestFailed,
     _exit_context,
+    _json_bytes,
     _meta,
-    _not_found_json,
     _pop_if_top,
     default_commit_veto,
+    error_response,
 )
 
 if TYPE_CHECKING:
@@ -82,10 +84,12 @@ class DalASGIMiddleware:
     ``commit_veto(status)`` accepts the status and rolls back otherwise (``>= 400`` by
     default), and only then is the response start sent: a failed commit raises from the
     application's ``send`` (the server answers ``500``) and never reaches the client as a
-    success. An exception before
-    the response rolls back; ``NotFound`` is answered with a ``404`` and a JSON body, any
-    other exception propagates. A streaming response's body is produced after the commit:
-    load what it streams before starting it.
+    success. An exception before the response rolls back; one ``error_mappings`` names
+    (:data:`~polynom.integrations.ERROR_MAPPINGS`: ``NotFound`` ``404``, ``ValidationError``
+    ``422``, ``IntegrityError`` and ``ConflictError`` ``409``) is answered with its status
+    and a JSON body -- as is a commit that fails with one -- and any other propagates.
+    ``error_mappings=()`` answers none. A streaming response's body is produced after the
+    commit: load what it streams before starting it.
 
     The commit runs on the event loop unless ``exit_in_thread`` (needs ``anyio``, which
     Starlette and FastAPI bring); see :mod:`polynom.integrations.fastapi` for the trade-off.
@@ -100,6 +104,7 @@ class DalASGIMiddleware:
         meta_from: Callable[[Scope], Mapping[str, Any]] | None = None,
         commit_veto: CommitVeto = default_commit_veto,
         exit_in_thread: bool = False,
+        error_mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS,
     ) -> None:
         self.app = app
         self.data_manager = data_manager
@@ -107,6 +112,7 @@ class DalASGIMiddleware:
         self.meta_from = meta_from
         self.commit_veto = commit_veto
         self.exit_in_thread = exit_in_thread
+        self.error_mappings = tuple(error_mappings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -125,13 +131,13 @@ class DalASGIMiddleware:
         try:
             await self.app(scope, receive, request.send)
         except BaseException as exc:
-            if request.ended:
+            if not request.ended:
+                await request.end(exc)
+            # Also a commit that failed at the response start: that start never left.
+            answer = None if request.started else error_response(exc, self.error_mappings)
+            if answer is None:
                 raise
-            await request.end(exc)
-            if isinstance(exc, NOT_FOUND_ERRORS) and not request.started:
-                await _send_json(send, 404, _not_found_json(exc))
-                return
-            raise
+            await _send_json(send, *answer)
         else:
             if not request.ended:  # the application sent no response at all
                 await request.end(None)
@@ -166,7 +172,8 @@ class _Request:
         await self._send(message)
 
 
-async def _send_json(send: Send, status: int, body: bytes) -> None:
+async def _send_json(send: Send, status: int, content: Mapping[str, Any]) -> None:
+    body = _json_bytes(content)
     await send(
         {
             "type": "http.response.start",

@@ -9,7 +9,7 @@
         return x_user
 
     app = FastAPI()
-    install_error_handlers(app)                        # NotFound -> 404 JSON
+    install_error_handlers(app)                        # NotFound -> 404, ... (JSON)
     get_dal = dal_dependency(dm, user_from=current_user)
 
     @app.get("/bikes/{entry_id}")
@@ -38,18 +38,28 @@ endpoint every query blocks the event loop.
 
 An exception from the endpoint (``HTTPException`` included) rolls the request's work back.
 A response *returned* with an error status is not seen by a dependency: raise instead.
+:func:`install_error_handlers` answers polynom's errors with JSON (``NotFound`` ``404``,
+``ValidationError`` ``422``, ``IntegrityError`` and ``ConflictError`` ``409``; the table is
+:data:`polynom.integrations.ERROR_MAPPINGS`), whether the endpoint or the commit raised them.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from polynom.integrations import NOT_FOUND_ERRORS, _meta, not_found_body
+from polynom.integrations import (
+    ERROR_MAPPINGS,
+    NOT_FOUND,
+    ErrorMapping,
+    _error_classes,
+    _meta,
+    error_response,
+)
 from polynom.integrations.asgi import exit_context_async
 
 if TYPE_CHECKING:
@@ -59,6 +69,7 @@ __all__ = [
     "PolynomFastAPI",
     "context_dependency",
     "dal_dependency",
+    "error_handler",
     "install_error_handlers",
     "not_found_handler",
 ]
@@ -72,6 +83,7 @@ class PolynomFastAPI:
     adds meta; ``meta.request`` is the request. ``dal_dependency`` yields the DAL and
     ``context_dependency`` the context (``ctx.session``, ``ctx.meta``); an endpoint using
     both gets one context, as FastAPI caches a dependency within a request.
+    ``init_app(app)`` answers the exceptions ``error_mappings`` names with JSON.
     """
 
     def __init__(
@@ -81,11 +93,13 @@ class PolynomFastAPI:
         user_from: Callable[..., Any] | None = None,
         meta_from: Callable[[Request], Mapping[str, Any]] | None = None,
         exit_in_thread: bool = False,
+        error_mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS,
     ) -> None:
         self.data_manager = data_manager
         self.user_from = user_from
         self.meta_from = meta_from
         self.exit_in_thread = exit_in_thread
+        self.error_mappings = tuple(error_mappings)
         # Function scope: the context ends after the endpoint, before the response is sent.
         scoped = Depends(self._make_context_scope(), scope="function")
 
@@ -113,8 +127,8 @@ class PolynomFastAPI:
         return Depends(self.context_dependency)
 
     def init_app(self, app: FastAPI) -> None:
-        """Answer ``NotFound`` with ``404`` and a JSON body on ``app``."""
-        install_error_handlers(app)
+        """Answer polynom's errors on ``app``: :func:`install_error_handlers`."""
+        install_error_handlers(app, self.error_mappings)
 
     def _make_context_scope(self) -> Callable[..., AsyncIterator[Any]]:
         """The async generator dependency that enters and leaves the context."""
@@ -181,12 +195,36 @@ def context_dependency(
     ).context_dependency
 
 
-async def not_found_handler(request: Request, exc: Exception) -> JSONResponse:
-    """Answer a ``NotFound`` with ``404 {"error": "not_found", "detail": ...}``."""
-    return JSONResponse(not_found_body(exc), status_code=404)
+def error_handler(
+    error_mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS,
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """An exception handler answering with the status and JSON body of ``error_mappings``."""
+    mappings = tuple(error_mappings)
+
+    async def polynom_error_handler(request: Request, exc: Exception) -> JSONResponse:
+        answer = error_response(exc, mappings)
+        if answer is None:  # registered for the mapped classes only
+            raise exc
+        status, body = answer
+        return JSONResponse(body, status_code=status)
+
+    return polynom_error_handler
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register :func:`not_found_handler` for polynom's and polydatum's ``NotFound``."""
-    for exc_class in NOT_FOUND_ERRORS:
-        app.add_exception_handler(exc_class, not_found_handler)
+#: Answers ``NotFound`` with ``404 {"error": "not_found", "detail": ...}``.
+not_found_handler = error_handler((NOT_FOUND,))
+
+
+def install_error_handlers(
+    app: FastAPI, error_mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS
+) -> None:
+    """Answer the exceptions ``error_mappings`` names with their status and a JSON body.
+
+    By default (:data:`~polynom.integrations.ERROR_MAPPINGS`): ``NotFound`` (polynom's or
+    polydatum's) ``404``, ``ValidationError`` ``422``, ``IntegrityError`` and ``ConflictError``
+    ``409``. The dependency has rolled the request back by then (it saw the exception).
+    Handlers you add for the same classes afterwards replace these.
+    """
+    handler = error_handler(error_mappings)
+    for exc_class in _error_classes(error_mappings):
+        app.add_exception_handler(exc_class, handler)

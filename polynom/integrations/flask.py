@@ -13,27 +13,32 @@
 The context opens before the view (in a ``before_request`` hook) and ends in an
 ``after_request`` hook, once the response -- and its status -- exists but before it is
 sent: it commits, or rolls back when the request raised or the status is an error
-(``>= 400`` by default). A failed commit becomes Flask's ``500``.
+(``>= 400`` by default). polynom's errors become JSON answers (``NotFound`` ``404``,
+``ValidationError`` ``422``, ``IntegrityError`` and ``ConflictError`` ``409``); any other
+failed commit becomes Flask's ``500``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, got_request_exception, jsonify, request
 from werkzeug.local import LocalProxy
 
 from polynom.integrations import (
-    NOT_FOUND_ERRORS,
+    ERROR_MAPPINGS,
+    NOT_FOUND,
     CommitVeto,
+    ErrorMapping,
     RequestFailed,
+    _error_classes,
     _exit_context,
     _meta,
     _pop_if_top,
     default_commit_veto,
-    not_found_body,
+    error_response,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +53,7 @@ _log = logging.getLogger("polynom.integrations")
 _EXTENSION = "polynom"
 _CONTEXT_KEY = "polynom.context"
 _ERROR_KEY = "polynom.error"
+_ANSWERED_KEY = "polynom.answered_error"
 
 
 class PolynomFlask:
@@ -56,8 +62,15 @@ class PolynomFlask:
     ``user_loader(request)`` names the request's user (``meta.user``; the changelog records
     changes under it); ``meta_from(request)`` adds meta; ``meta.request`` is the request.
     ``commit_veto(status)`` says which responses roll back (``status >= 400``).
-    ``NotFound`` from a view becomes ``404 {"error": "not_found", "detail": ...}`` unless
-    ``handle_not_found=False``. Supports the application-factory pattern (``init_app``).
+
+    The exceptions ``error_mappings`` names (:data:`~polynom.integrations.ERROR_MAPPINGS`)
+    are answered with JSON: ``NotFound`` ``404 {"error": "not_found", "detail"}``,
+    ``ValidationError`` ``422``, ``IntegrityError`` and ``ConflictError`` ``409``; the
+    request's work is rolled back whatever ``commit_veto`` says, and the context ends with
+    the exception itself. A commit that fails with one of them is answered the same way.
+    ``error_mappings=()`` answers none; ``handle_not_found=False`` leaves out ``NotFound``.
+    Error handlers you register on the app for the same classes replace these. Supports the
+    application-factory pattern (``init_app``).
     """
 
     def __init__(
@@ -69,17 +82,21 @@ class PolynomFlask:
         meta_from: Callable[[Request], Mapping[str, Any]] | None = None,
         commit_veto: CommitVeto = default_commit_veto,
         handle_not_found: bool = True,
+        error_mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS,
     ) -> None:
         self.data_manager = data_manager
         self.user_loader = user_loader
         self.meta_from = meta_from
         self.commit_veto = commit_veto
         self.handle_not_found = handle_not_found
+        self.error_mappings = tuple(
+            m for m in error_mappings if handle_not_found or m is not NOT_FOUND
+        )
         if app is not None:
             self.init_app(app)
 
     def init_app(self, app: Flask, data_manager: DataManager | None = None) -> None:
-        """Install the request hooks (and the ``404`` handler) on ``app``."""
+        """Install the request hooks and the error handlers on ``app``."""
         if data_manager is not None:
             self.data_manager = data_manager
         if self.data_manager is None:
@@ -91,9 +108,8 @@ class PolynomFlask:
         app.after_request(self._close)
         app.teardown_request(self._teardown)
         got_request_exception.connect(_remember_error, app, weak=False)
-        if self.handle_not_found:
-            for exc_class in NOT_FOUND_ERRORS:
-                app.register_error_handler(exc_class, _not_found)
+        for exc_class in _error_classes(self.error_mappings):
+            app.register_error_handler(exc_class, self._answer_error)
 
     @property
     def context(self) -> Any:
@@ -130,14 +146,28 @@ class PolynomFlask:
         ctx = request.environ.pop(_CONTEXT_KEY, None)
         if ctx is not None:
             status = response.status_code
-            error = request.environ.get(_ERROR_KEY)
-            failed = RequestFailed(status, error) if self.commit_veto(status) else None
+            failed: BaseException | None = request.environ.get(_ANSWERED_KEY)
+            if failed is None and self.commit_veto(status):
+                failed = RequestFailed(status, request.environ.get(_ERROR_KEY))
             try:
-                # A failed commit raises here; Flask answers it with its 500 response.
                 _exit_context(ctx, failed)
+            except Exception as exc:
+                answer = error_response(exc, self.error_mappings)
+                if answer is None:
+                    raise  # a failed commit: Flask answers it with its 500 response
+                return _json_response(*answer)
             finally:
                 _pop_if_top(self.data_manager, ctx)
         return response
+
+    def _answer_error(self, exc: Exception) -> ResponseReturnValue:
+        """The error handler of the exceptions ``error_mappings`` names."""
+        answer = error_response(exc, self.error_mappings)
+        if answer is None:  # pragma: no cover - registered for these classes only
+            raise exc
+        # The context ends with the exception itself, however commit_veto judges the status.
+        request.environ.setdefault(_ANSWERED_KEY, exc)
+        return _json_response(*answer)
 
     def _teardown(self, exc: BaseException | None) -> None:
         # Only reached with an open context when no after_request ran: an exception Flask
@@ -158,9 +188,10 @@ def _remember_error(sender: Flask, exception: BaseException, **extra: Any) -> No
     request.environ.setdefault(_ERROR_KEY, exception)
 
 
-def _not_found(exc: Exception) -> ResponseReturnValue:
-    request.environ.setdefault(_ERROR_KEY, exc)
-    return jsonify(not_found_body(exc)), 404
+def _json_response(status: int, body: Mapping[str, Any]) -> Response:
+    response = jsonify(body)
+    response.status_code = status
+    return response
 
 
 def _extension() -> PolynomFlask:

@@ -15,18 +15,21 @@ For Flask, prefer :mod:`polynom.integrations.flask`, which knows Flask's error h
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from polynom.integrations import (
-    NOT_FOUND_ERRORS,
+    ERROR_MAPPINGS,
     CommitVeto,
+    ErrorMapping,
     RequestFailed,
     _exit_context,
+    _json_bytes,
     _meta,
-    _not_found_json,
     _pop_if_top,
     default_commit_veto,
+    error_response,
 )
 
 if TYPE_CHECKING:
@@ -55,8 +58,11 @@ class DalWSGIMiddleware:
 
     The response is buffered until the commit, so that its status line leaves only after
     the commit succeeded: a failed commit raises (the server answers ``500``) instead of
-    reaching the client as a success. A ``NotFound`` from the application becomes a ``404``
-    with a JSON body; any other exception propagates after the rollback.
+    reaching the client as a success. An exception from the application rolls back; one
+    ``error_mappings`` names (:data:`~polynom.integrations.ERROR_MAPPINGS`: ``NotFound``
+    ``404``, ``ValidationError`` ``422``, ``IntegrityError`` and ``ConflictError`` ``409``)
+    is answered with its status and a JSON body -- as is a commit that fails with one --
+    and any other propagates after the rollback. ``error_mappings=()`` answers none.
     """
 
     def __init__(
@@ -67,12 +73,14 @@ class DalWSGIMiddleware:
         user_from: Callable[[WSGIEnvironment], object] | None = None,
         meta_from: Callable[[WSGIEnvironment], Mapping[str, Any]] | None = None,
         commit_veto: CommitVeto = default_commit_veto,
+        error_mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS,
     ) -> None:
         self.app = app
         self.data_manager = data_manager
         self.user_from = user_from
         self.meta_from = meta_from
         self.commit_veto = commit_veto
+        self.error_mappings = tuple(error_mappings)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         user = self.user_from(environ) if self.user_from else None
@@ -94,11 +102,18 @@ class DalWSGIMiddleware:
                     raise RuntimeError("the WSGI application returned without a response")
             except BaseException as exc:
                 _exit_context(ctx, exc)
-                if isinstance(exc, NOT_FOUND_ERRORS):
-                    return _json_response(start_response, "404 Not Found", _not_found_json(exc))
-                raise
+                answer = error_response(exc, self.error_mappings)
+                if answer is None:
+                    raise
+                return _json_response(start_response, *answer)
             code = _status_code(response.status)
-            _exit_context(ctx, RequestFailed(code) if self.commit_veto(code) else None)
+            try:
+                _exit_context(ctx, RequestFailed(code) if self.commit_veto(code) else None)
+            except Exception as exc:  # the commit failed: nothing of the response leaves
+                answer = error_response(exc, self.error_mappings)
+                if answer is None:
+                    raise
+                return _json_response(start_response, *answer)
         finally:
             environ.pop(ENVIRON_KEY, None)
             _pop_if_top(self.data_manager, ctx)
@@ -135,9 +150,19 @@ def _status_code(status: str) -> int:
     return int(status.split(None, 1)[0])
 
 
-def _json_response(start_response: StartResponse, status: str, body: bytes) -> list[bytes]:
+def _json_response(
+    start_response: StartResponse, status: int, body: Mapping[str, Any]
+) -> list[bytes]:
+    data = _json_bytes(body)
     start_response(
-        status,
-        [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        _status_line(status),
+        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
     )
-    return [body]
+    return [data]
+
+
+def _status_line(status: int) -> str:
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"

@@ -11,9 +11,18 @@ import httpx
 import pytest
 from fastapi import Depends, FastAPI, Header, HTTPException
 
+from polynom.errors import ConflictError, UniqueViolation, ValidationError
+from polynom.integrations import ERROR_MAPPINGS, ErrorMapping
 from polynom.integrations.fastapi import PolynomFastAPI, dal_dependency, install_error_handlers
 from tests.integrations._servers import asgi_server
-from tests.integrations.conftest import checked_out, stored_names
+from tests.integrations.conftest import (
+    FAILURES,
+    check_failure_answer,
+    check_rolled_back,
+    checked_out,
+    stored_names,
+    write_then_fail,
+)
 from tests.integrations.models import WebBike
 
 
@@ -32,11 +41,11 @@ def make_app(dm: Any, **options: Any) -> FastAPI:
 
     # The same routes twice: as sync endpoints (run in FastAPI's thread pool) and async.
     for prefix, sync in (("/sync", True), ("/async", False)):
-        _routes(app, prefix, sync, polynom)
+        _routes(app, prefix, sync, polynom, dm)
     return app
 
 
-def _routes(app: FastAPI, prefix: str, sync: bool, polynom: PolynomFastAPI) -> None:
+def _routes(app: FastAPI, prefix: str, sync: bool, polynom: PolynomFastAPI, dm: Any) -> None:
     def route(method: str, path: str, **kw: Any):
         def register(fn):
             if sync:
@@ -75,6 +84,10 @@ def _routes(app: FastAPI, prefix: str, sync: bool, polynom: PolynomFastAPI) -> N
     def write_then_http_error(dal: Any = polynom.dal) -> Any:
         dal.bikes.create(name=f"refused{prefix}")
         raise HTTPException(status_code=409, detail="refused")
+
+    @route("post", "/fail/{failure}")
+    def fail(failure: str, dal: Any = polynom.dal) -> Any:
+        write_then_fail(dm, dal, failure)
 
     @route("post", "/commit-fails")
     def commit_fails(body: dict[str, Any], ctx: Any = polynom.context) -> Any:
@@ -125,12 +138,50 @@ def test_an_error_leaves_nothing_behind(base_url, polynom_data_manager, kind, pa
     assert checked_out(polynom_data_manager) == 0
 
 
+ERRORS = {"validation": ValidationError, "integrity": UniqueViolation, "conflict": ConflictError}
+
+
 @pytest.mark.parametrize("kind", KINDS)
-def test_a_failed_commit_is_a_500_not_a_success(base_url, polynom_data_manager, kind):
+@pytest.mark.parametrize("failure", FAILURES)
+def test_polynoms_errors_are_answered_and_roll_back(recording_dm, seen_errors, kind, failure):
+    with asgi_server(make_app(recording_dm)) as url:
+        r = httpx.post(f"{url}{kind}/fail/{failure}")
+    check_failure_answer(r, failure)
+    assert isinstance(seen_errors[-1], ERRORS[failure]), "the context saw the exception"
+    check_rolled_back(recording_dm, failure)
+
+
+def test_the_error_answers_can_be_changed_or_turned_off(polynom_data_manager):
+    dm = polynom_data_manager
+    refused = ErrorMapping((ValidationError,), 400, lambda exc: {"refused": str(exc)})
+    with asgi_server(make_app(dm, error_mappings=[refused, *ERROR_MAPPINGS])) as url:
+        r = httpx.post(f"{url}/sync/fail/validation")  # the first mapping that matches wins
+        assert r.status_code == 400 and "name" in r.json()["refused"]
+        assert httpx.post(f"{url}/sync/fail/integrity").status_code == 409
+    with asgi_server(make_app(dm, error_mappings=())) as url:
+        assert httpx.post(f"{url}/sync/fail/validation").status_code == 500
+        assert httpx.get(f"{url}/sync/bikes/no-such-id").status_code == 500
+    assert stored_names(dm) == []
+    assert checked_out(dm) == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_failed_commit_is_never_a_success(base_url, polynom_data_manager, kind):
     assert httpx.post(f"{base_url}{kind}/bikes", json={"name": "taken"}).status_code == 201
-    assert httpx.post(f"{base_url}{kind}/commit-fails", json={"name": "taken"}).status_code == 500
+    r = httpx.post(f"{base_url}{kind}/commit-fails", json={"name": "taken"})
+    check_failure_answer(r, "integrity")  # found at the commit: answered like in the endpoint
     assert httpx.post(f"{base_url}{kind}/commit-fails", json={"name": "fresh"}).status_code == 200
     assert stored_names(polynom_data_manager) == ["fresh", "taken"]
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_a_failed_commit_nothing_answers_is_a_500(polynom_data_manager):
+    with asgi_server(make_app(polynom_data_manager, error_mappings=())) as url:
+        for kind in KINDS:
+            assert httpx.post(f"{url}{kind}/bikes", json={"name": f"t{kind}"}).status_code == 201
+            r = httpx.post(f"{url}{kind}/commit-fails", json={"name": f"t{kind}"})
+            assert r.status_code == 500
+    assert stored_names(polynom_data_manager) == ["t/async", "t/sync"]
     assert checked_out(polynom_data_manager) == 0
 
 
@@ -171,10 +222,8 @@ def test_the_commit_can_run_in_a_worker_thread(polynom_data_manager):
             r = httpx.post(f"{url}{kind}/bikes", json={"name": f"bike{kind}"})
             assert r.status_code == 201
             assert httpx.post(f"{url}{kind}/write-then-raise").status_code == 500
-            assert (
-                httpx.post(f"{url}{kind}/commit-fails", json={"name": f"bike{kind}"}).status_code
-                == 500
-            )
+            r = httpx.post(f"{url}{kind}/commit-fails", json={"name": f"bike{kind}"})
+            check_failure_answer(r, "integrity")
     assert stored_names(polynom_data_manager) == ["bike/async", "bike/sync"]
     assert checked_out(polynom_data_manager) == 0
     assert polynom_data_manager.get_active_context() is None
@@ -194,5 +243,5 @@ def test_dal_dependency_works_without_a_scope_argument(polynom_data_manager):
     with asgi_server(app) as url, httpx.Client(base_url=url) as client:
         assert client.post("/bikes", json={"name": "once"}).status_code == 200
         # a commit after the response would have answered 200 here
-        assert client.post("/bikes", json={"name": "once"}).status_code == 500
+        assert client.post("/bikes", json={"name": "once"}).status_code == 409
     assert stored_names(polynom_data_manager) == ["once"]

@@ -1,4 +1,5 @@
-"""Flask over real HTTP: a context per request, user in meta, 404s, rollback, commit first."""
+"""Flask over real HTTP: a context per request, user in meta, error answers, rollback, commit
+first."""
 
 from __future__ import annotations
 
@@ -11,9 +12,18 @@ import httpx
 import pytest
 from flask import Flask, abort, request
 
+from polynom.errors import ConflictError, UniqueViolation, ValidationError
+from polynom.integrations import ERROR_MAPPINGS, ErrorMapping
 from polynom.integrations.flask import PolynomFlask, current_context, dal
 from tests.integrations._servers import wsgi_server
-from tests.integrations.conftest import checked_out, stored_names
+from tests.integrations.conftest import (
+    FAILURES,
+    check_failure_answer,
+    check_rolled_back,
+    checked_out,
+    stored_names,
+    write_then_fail,
+)
 from tests.integrations.models import WebBike
 
 
@@ -21,9 +31,9 @@ class Boom(Exception):
     pass
 
 
-def make_app(dm: Any) -> Flask:
+def make_app(dm: Any, **options: Any) -> Flask:
     app = Flask(__name__)
-    PolynomFlask(app, dm, user_loader=lambda req: req.headers.get("X-User"))
+    PolynomFlask(app, dm, user_loader=lambda req: req.headers.get("X-User"), **options)
 
     @app.post("/bikes")
     def create() -> Any:
@@ -53,6 +63,10 @@ def make_app(dm: Any) -> Flask:
     def write_then_400() -> Any:
         dal.bikes.create(name="refused")
         return {"error": "refused"}, 400
+
+    @app.post("/fail/<failure>")
+    def fail(failure: str) -> Any:
+        write_then_fail(dm, dal, failure)
 
     @app.post("/commit-fails")
     def commit_fails() -> Any:
@@ -112,13 +126,60 @@ def test_an_error_leaves_nothing_behind(base_url: str, polynom_data_manager, pat
     assert checked_out(polynom_data_manager) == 0
 
 
-def test_a_failed_commit_is_a_500_not_a_success(base_url: str, polynom_data_manager):
+ERRORS = {"validation": ValidationError, "integrity": UniqueViolation, "conflict": ConflictError}
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_polynoms_errors_are_answered_and_roll_back(recording_dm, seen_errors, failure):
+    with wsgi_server(make_app(recording_dm)) as url:
+        r = httpx.post(f"{url}/fail/{failure}")
+    check_failure_answer(r, failure)
+    assert isinstance(seen_errors[-1], ERRORS[failure]), "the context saw the exception"
+    check_rolled_back(recording_dm, failure)
+
+
+@pytest.mark.parametrize("failure", FAILURES)
+def test_an_answered_error_rolls_back_whatever_the_commit_veto_says(polynom_data_manager, failure):
+    app = make_app(polynom_data_manager, commit_veto=lambda status: status >= 500)
+    with wsgi_server(app) as url:
+        check_failure_answer(httpx.post(f"{url}/fail/{failure}"), failure)
+    check_rolled_back(polynom_data_manager, failure)
+
+
+def test_the_error_answers_can_be_changed_or_turned_off(polynom_data_manager):
+    dm = polynom_data_manager
+    refused = ErrorMapping((ValidationError,), 400, lambda exc: {"refused": str(exc)})
+    with wsgi_server(make_app(dm, error_mappings=[refused, *ERROR_MAPPINGS])) as url:
+        r = httpx.post(f"{url}/fail/validation")  # the first mapping that matches wins
+        assert r.status_code == 400 and "name" in r.json()["refused"]
+        assert httpx.post(f"{url}/fail/integrity").status_code == 409
+    with wsgi_server(make_app(dm, error_mappings=[refused])) as url:
+        assert httpx.post(f"{url}/fail/integrity").status_code == 500  # not in the table
+    with wsgi_server(make_app(dm, error_mappings=())) as url:
+        assert httpx.post(f"{url}/fail/validation").status_code == 500
+        assert httpx.get(f"{url}/bikes/no-such-id").status_code == 500
+    with wsgi_server(make_app(dm, handle_not_found=False)) as url:
+        assert httpx.get(f"{url}/bikes/no-such-id").status_code == 500
+        assert httpx.post(f"{url}/fail/validation").status_code == 422
+    assert stored_names(polynom_data_manager) == []
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_a_failed_commit_is_never_a_success(base_url: str, polynom_data_manager):
     assert httpx.post(f"{base_url}/bikes", json={"name": "taken"}).status_code == 201
     r = httpx.post(f"{base_url}/commit-fails", json={"name": "taken"})
-    assert r.status_code == 500
+    check_failure_answer(r, "integrity")  # found at the commit: answered like in the view
     r = httpx.post(f"{base_url}/commit-fails", json={"name": "fresh"})
     assert r.status_code == 200
     assert stored_names(polynom_data_manager) == ["fresh", "taken"]
+    assert checked_out(polynom_data_manager) == 0
+
+
+def test_a_failed_commit_nothing_answers_is_a_500(polynom_data_manager):
+    with wsgi_server(make_app(polynom_data_manager, error_mappings=())) as url:
+        assert httpx.post(f"{url}/bikes", json={"name": "taken"}).status_code == 201
+        assert httpx.post(f"{url}/commit-fails", json={"name": "taken"}).status_code == 500
+    assert stored_names(polynom_data_manager) == ["taken"]
     assert checked_out(polynom_data_manager) == 0
 
 

@@ -15,15 +15,87 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Route
 
+from polynom.errors import (
+    ConflictError,
+    ForeignKeyViolation,
+    NotFound,
+    NotNullViolation,
+    StoreError,
+    UniqueViolation,
+    ValidationError,
+)
+from polynom.integrations import ERROR_MAPPINGS, ErrorMapping, error_response
 from polynom.integrations.asgi import SCOPE_KEY, DalASGIMiddleware
 from polynom.integrations.wsgi import ENVIRON_KEY, DalWSGIMiddleware
 from tests.integrations._servers import asgi_server, wsgi_server
-from tests.integrations.conftest import checked_out, stored_names
+from tests.integrations.conftest import (
+    FAILURES,
+    check_failure_answer,
+    check_rolled_back,
+    checked_out,
+    stored_names,
+    write_then_fail,
+)
 from tests.integrations.models import WebBike
+
+ERRORS = {"validation": ValidationError, "integrity": UniqueViolation, "conflict": ConflictError}
 
 
 class Boom(Exception):
     pass
+
+
+# -- the table every web integration answers from ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("exc", "status", "body"),
+    [
+        (
+            NotFound("Bike 'x' not found"),
+            404,
+            {"error": "not_found", "detail": "Bike 'x' not found"},
+        ),
+        (
+            ValidationError("Bike.name: too long", model="Bike", field="name", value="secret"),
+            422,
+            {
+                "error": "validation",
+                "detail": "Bike.name: too long",
+                "model": "Bike",
+                "field": "name",
+            },
+        ),
+        (
+            UniqueViolation("name taken; statement: INSERT"),
+            409,
+            {"error": "integrity", "detail": "name taken"},
+        ),
+        (
+            ForeignKeyViolation("dangling; statement: X"),
+            409,
+            {"error": "integrity", "detail": "dangling"},
+        ),
+        (
+            NotNullViolation("name may not be NULL"),
+            409,
+            {"error": "integrity", "detail": "name may not be NULL"},
+        ),
+        (
+            ConflictError("changed first"),
+            409,
+            {"error": "conflict", "detail": "changed first", "retry": True},
+        ),
+    ],
+)
+def test_the_shared_table(exc: Exception, status: int, body: dict[str, Any]):
+    assert error_response(exc) == (status, body)
+
+
+def test_the_shared_table_answers_nothing_else():
+    assert error_response(StoreError("disk full")) is None
+    assert error_response(Boom()) is None
+    assert error_response(UniqueViolation("taken"), mappings=()) is None
 
 
 # -- WSGI --------------------------------------------------------------------------------------
@@ -57,6 +129,8 @@ def raw_wsgi_app(dm: Any):
         if path == "/commit-fails":
             ctx.session.add(WebBike(name=name))
             return reply("200 OK", {"ok": True})
+        if path == "/fail":
+            write_then_fail(dm, ctx.dal, name)
         if path == "/lazy-body":
             # a generator body runs while the middleware consumes it -- still in the context
             def body() -> Iterator[bytes]:
@@ -72,14 +146,15 @@ def raw_wsgi_app(dm: Any):
     return app
 
 
+def wsgi_app(dm: Any, **options: Any) -> DalWSGIMiddleware:
+    return DalWSGIMiddleware(
+        raw_wsgi_app(dm), dm, user_from=lambda environ: environ.get("HTTP_X_USER"), **options
+    )
+
+
 @pytest.fixture
 def wsgi_url(polynom_data_manager: Any) -> Iterator[str]:
-    app = DalWSGIMiddleware(
-        raw_wsgi_app(polynom_data_manager),
-        polynom_data_manager,
-        user_from=lambda environ: environ.get("HTTP_X_USER"),
-    )
-    with wsgi_server(app) as url:
+    with wsgi_server(wsgi_app(polynom_data_manager)) as url:
         yield url
 
 
@@ -105,9 +180,37 @@ def test_wsgi_errors_roll_back(wsgi_url: str, polynom_data_manager: Any, path: s
     assert checked_out(polynom_data_manager) == 0
 
 
-def test_wsgi_failed_commit_is_a_500(wsgi_url: str, polynom_data_manager: Any):
+@pytest.mark.parametrize("failure", FAILURES)
+def test_wsgi_answers_polynoms_errors_and_rolls_back(
+    recording_dm: Any, seen_errors: list[Any], failure: str
+):
+    with wsgi_server(wsgi_app(recording_dm)) as url:
+        r = httpx.get(f"{url}/fail?{failure}")
+    check_failure_answer(r, failure)
+    assert isinstance(seen_errors[-1], ERRORS[failure]), "the context saw the exception"
+    check_rolled_back(recording_dm, failure)
+
+
+def test_wsgi_error_answers_can_be_changed_or_turned_off(polynom_data_manager: Any):
+    dm = polynom_data_manager
+    refused = ErrorMapping((ValidationError,), 400, lambda exc: {"refused": str(exc)})
+    with wsgi_server(wsgi_app(dm, error_mappings=[refused, *ERROR_MAPPINGS])) as url:
+        r = httpx.get(f"{url}/fail?validation")  # the first mapping that matches wins
+        assert r.status_code == 400 and r.reason_phrase == "Bad Request"
+        assert "name" in r.json()["refused"]
+        assert httpx.get(f"{url}/fail?integrity").status_code == 409
+    with wsgi_server(wsgi_app(dm, error_mappings=())) as url:
+        assert httpx.get(f"{url}/fail?validation").status_code == 500
+        assert httpx.get(f"{url}/missing").status_code == 500
+        assert httpx.get(f"{url}/create?taken").status_code == 201
+        assert httpx.get(f"{url}/commit-fails?taken").status_code == 500  # a failed commit
+    assert stored_names(dm) == ["taken"]
+    assert checked_out(dm) == 0
+
+
+def test_wsgi_failed_commit_is_never_a_success(wsgi_url: str, polynom_data_manager: Any):
     assert httpx.get(f"{wsgi_url}/create?taken").status_code == 201
-    assert httpx.get(f"{wsgi_url}/commit-fails?taken").status_code == 500
+    check_failure_answer(httpx.get(f"{wsgi_url}/commit-fails?taken"), "integrity")
     assert stored_names(polynom_data_manager) == ["taken"]
     assert checked_out(polynom_data_manager) == 0
 
@@ -142,6 +245,10 @@ def starlette_app(dm: Any, **options: Any) -> Starlette:
         ctx_of(request).dal.bikes.create(name=request.query_params["name"])
         return JSONResponse({"error": "refused"}, status_code=422)
 
+    def polynom_error(request: Request) -> JSONResponse:
+        write_then_fail(dm, ctx_of(request).dal, request.query_params["failure"])
+        raise AssertionError("unreachable")
+
     def commit_fails(request: Request) -> JSONResponse:
         ctx_of(request).session.add(WebBike(name=request.query_params["name"]))
         return JSONResponse({"ok": True})
@@ -162,6 +269,7 @@ def starlette_app(dm: Any, **options: Any) -> Starlette:
         Route("/fail", fail),
         Route("/error-status", error_status),
         Route("/commit-fails", commit_fails),
+        Route("/polynom-error", polynom_error),
         Route("/stream", stream),
     ]
 
@@ -202,9 +310,38 @@ def test_asgi_errors_roll_back(asgi_url: str, polynom_data_manager: Any, path: s
     assert checked_out(polynom_data_manager) == 0
 
 
-def test_asgi_failed_commit_is_a_500(asgi_url: str, polynom_data_manager: Any):
+@pytest.mark.parametrize("exit_in_thread", [False, True], ids=["exit-on-loop", "exit-in-thread"])
+@pytest.mark.parametrize("failure", FAILURES)
+def test_asgi_answers_polynoms_errors_and_rolls_back(
+    recording_dm: Any, seen_errors: list[Any], failure: str, exit_in_thread: bool
+):
+    app = starlette_app(recording_dm, exit_in_thread=exit_in_thread)
+    with asgi_server(app) as url:
+        r = httpx.get(f"{url}/polynom-error?failure={failure}")
+    check_failure_answer(r, failure)
+    assert isinstance(seen_errors[-1], ERRORS[failure]), "the context saw the exception"
+    check_rolled_back(recording_dm, failure)
+
+
+def test_asgi_error_answers_can_be_changed_or_turned_off(polynom_data_manager: Any):
+    dm = polynom_data_manager
+    refused = ErrorMapping((ValidationError,), 400, lambda exc: {"refused": str(exc)})
+    with asgi_server(starlette_app(dm, error_mappings=[refused, *ERROR_MAPPINGS])) as url:
+        r = httpx.get(f"{url}/polynom-error?failure=validation")  # the first match wins
+        assert r.status_code == 400 and "name" in r.json()["refused"]
+        assert httpx.get(f"{url}/polynom-error?failure=integrity").status_code == 409
+    with asgi_server(starlette_app(dm, error_mappings=())) as url:
+        assert httpx.get(f"{url}/polynom-error?failure=validation").status_code == 500
+        assert httpx.get(f"{url}/missing").status_code == 500
+        assert httpx.get(f"{url}/create?name=taken").status_code == 201
+        assert httpx.get(f"{url}/commit-fails?name=taken").status_code == 500  # failed commit
+    assert stored_names(dm) == ["taken"]
+    assert checked_out(dm) == 0
+
+
+def test_asgi_failed_commit_is_never_a_success(asgi_url: str, polynom_data_manager: Any):
     assert httpx.get(f"{asgi_url}/create?name=taken").status_code == 201
-    assert httpx.get(f"{asgi_url}/commit-fails?name=taken").status_code == 500
+    check_failure_answer(httpx.get(f"{asgi_url}/commit-fails?name=taken"), "integrity")
     assert httpx.get(f"{asgi_url}/commit-fails?name=fresh").status_code == 200
     assert stored_names(polynom_data_manager) == ["fresh", "taken"]
     assert checked_out(polynom_data_manager) == 0
