@@ -27,7 +27,7 @@ from pydantic import ConfigDict, Field
 from examples.bikeshop.models import SCHEMAS, Bike, Kind, Owner
 from examples.bikeshop.services import create_dal
 from polynom.application import Application
-from polynom.errors import ConflictError, IntegrityError, QueryError, ValidationError
+from polynom.errors import QueryError, ValidationError
 from polynom.integrations.fastapi import PolynomFastAPI
 
 __all__ = ["APP_UUID", "create_app", "open_application"]
@@ -166,11 +166,6 @@ def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
-def _conflict(request: Request, exc: Exception) -> JSONResponse:
-    """A unique value taken, a concurrent change, a dangling reference: 409."""
-    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_409_CONFLICT)
-
-
 def _bad_query(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
 
@@ -210,10 +205,11 @@ def create_app(application: Application | None = None) -> FastAPI:
         version="1.0",
         lifespan=lifespan,
     )
-    polynom.init_app(api)  # NotFound -> 404
+    # NotFound -> 404; a unique value taken, a dangling reference, a concurrent change -> 409
+    polynom.init_app(api)
+    # Replaces the integration's 422 body with FastAPI's own, so that values pydantic refuses
+    # and values polynom refuses look the same to a client.
     api.add_exception_handler(ValidationError, _validation_error)
-    api.add_exception_handler(IntegrityError, _conflict)
-    api.add_exception_handler(ConflictError, _conflict)
     api.add_exception_handler(QueryError, _bad_query)
     api.state.data_manager = dm
     api.state.application = application
