@@ -47,10 +47,14 @@ class Pool(Generic[C]):
         self.max_size = max_size
         self.timeout = timeout
         self.name = name
-        self._cond = threading.Condition(threading.Lock())
+        # ``_lock`` guards everything below; ``_cond`` (on the same lock) is for waiting.
+        # Sections that never wait take the bare lock: its ``with`` runs in C.
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
         self._idle: list[C] = []  # LIFO: the most recently used connection is warmest
         self._out: set[int] = set()  # ids of checked-out connections
         self._open = 0  # idle + checked out + being opened
+        self._waiting = 0  # threads waiting in acquire: only they need a notify
         self._closed = False
 
     # -- introspection (for tests and diagnostics) -----------------------------------------
@@ -77,16 +81,16 @@ class Pool(Generic[C]):
         Raises :class:`StoreConnectionError` when the pool is closed, when none frees up in
         time, or when a new connection cannot be opened.
         """
-        wait = self.timeout if timeout is None else timeout
-        deadline = time.monotonic() + wait
+        deadline: float | None = None
         broken: list[C] = []
         try:
-            with self._cond:
+            with self._lock:
                 while True:
                     if self._closed:
                         raise StoreConnectionError(f"{self.name}: the pool is closed")
-                    while self._idle:
-                        conn = self._idle.pop()
+                    idle = self._idle
+                    while idle:
+                        conn = idle.pop()
                         if self._broken(conn):
                             self._open -= 1
                             broken.append(conn)
@@ -96,6 +100,9 @@ class Pool(Generic[C]):
                     if self._open < self.max_size:
                         self._open += 1
                         break
+                    wait = self.timeout if timeout is None else timeout
+                    if deadline is None:
+                        deadline = time.monotonic() + wait
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         raise StoreConnectionError(
@@ -103,7 +110,11 @@ class Pool(Generic[C]):
                             f"(all {self.max_size} are in use); give connections back "
                             f"sooner or raise the pool size"
                         )
-                    self._cond.wait(remaining)
+                    self._waiting += 1
+                    try:
+                        self._cond.wait(remaining)
+                    finally:
+                        self._waiting -= 1
         finally:
             for conn in broken:  # closed outside the lock: closing may talk to a server
                 self._safe_close(conn)
@@ -131,10 +142,13 @@ class Pool(Generic[C]):
 
     def release(self, conn: C) -> None:
         """Give a connection back: reset (rolled back) and pooled, or closed if broken."""
-        with self._cond:
-            if id(conn) not in self._out:
-                raise StoreError(f"{self.name}: this connection was not checked out of this pool")
-            self._out.discard(id(conn))
+        with self._lock:
+            try:
+                self._out.remove(id(conn))
+            except KeyError:
+                raise StoreError(
+                    f"{self.name}: this connection was not checked out of this pool"
+                ) from None
         keep = not self._broken(conn)
         if keep:
             try:
@@ -143,13 +157,15 @@ class Pool(Generic[C]):
                 keep = False
             else:
                 keep = not self._broken(conn)
-        with self._cond:
+        with self._lock:
             if keep and not self._closed:
                 self._idle.append(conn)
-                self._cond.notify()
+                if self._waiting:
+                    self._cond.notify()
                 return
             self._open -= 1
-            self._cond.notify()
+            if self._waiting:
+                self._cond.notify()
         self._safe_close(conn)
 
     @contextmanager
