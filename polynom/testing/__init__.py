@@ -1,4 +1,5 @@
-"""Testing helpers: the Prism stand-in server (a test double) and its pytest fixture.
+"""Testing helpers: the Prism stand-in server (a test double), its pytest fixture, and
+:func:`isolated_registry` for tests that declare models.
 
 :class:`PrismServer` speaks Polypheny's Prism protocol on a loopback port and runs the
 statements on an embedded store, so the real ``polypheny`` driver -- and everything built on
@@ -15,26 +16,59 @@ empty in-memory store, and stops it afterwards::
 
 The pytest plugin re-exports the fixture; to use it without the plugin, import it into a
 ``conftest.py``: ``from polynom.testing import prism_server``.
+
+The names are imported when first used (PEP 562): importing this package -- as the pytest
+plugin does in every test run -- loads neither the server, protobuf nor the driver.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import importlib
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from polynom.testing.prism import DEFAULT_FETCH_SIZE, DEFAULT_MAX_FRAME_BYTES, PrismServer
+if TYPE_CHECKING:
+    from polynom.testing.prism import DEFAULT_FETCH_SIZE, DEFAULT_MAX_FRAME_BYTES, PrismServer
+
+    #: The ``prism_server`` fixture (a plain generator function when pytest is missing).
+    prism_server: Callable[[], Iterator[PrismServer]]
 
 __all__ = ["DEFAULT_FETCH_SIZE", "DEFAULT_MAX_FRAME_BYTES", "PrismServer", "prism_server"]
+
+#: Where each public name lives (the ``TYPE_CHECKING`` imports above, for type checkers).
+_LAZY = {
+    "DEFAULT_FETCH_SIZE": "polynom.testing.prism",
+    "DEFAULT_MAX_FRAME_BYTES": "polynom.testing.prism",
+    "PrismServer": "polynom.testing.prism",
+}
 
 
 def _prism_server() -> Iterator[PrismServer]:
     """A started Prism stand-in with a fresh in-memory store, stopped after the test."""
+    from polynom.testing.prism import PrismServer
+
     with PrismServer() as server:
         yield server
 
 
-try:
-    import pytest
-except ImportError:  # pytest is only needed for the fixture
-    prism_server = _prism_server
-else:
-    prism_server = pytest.fixture(name="prism_server")(_prism_server)
+def _make_prism_server_fixture() -> Any:
+    try:
+        import pytest
+    except ImportError:  # pytest is only needed for the fixture
+        return _prism_server
+    return pytest.fixture(name="prism_server")(_prism_server)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "prism_server":
+        value = _make_prism_server_fixture()
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # the same object on every access
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -6,7 +6,14 @@ must not leak into this process's registry.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 pytest_plugins = ["pytester"]
 
@@ -155,3 +162,70 @@ def test_the_plugin_itself_imports_nothing_heavy() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     ).stdout
     assert out.strip() == "['polynom.testing.pytest_plugin']"
+
+
+def loaded_after(code: str) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``code`` (from the repo root,
+    so that ``polynom`` is the package itself, ``__init__`` and all)."""
+    script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))\n"
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    return set(json.loads(out.splitlines()[-1]))
+
+
+def test_importing_the_plugin_loads_neither_the_mapper_nor_the_driver() -> None:
+    """pytest imports the plugin in every run: the package __init__s it runs stay cheap."""
+    loaded = loaded_after(
+        "import polynom.testing.pytest_plugin, polynom, polynom.testing\n"
+        "assert polynom.__file__ and polynom.testing.__file__, 'not the real packages'"
+    )
+    heavy = {
+        "polynom.session",
+        "polynom.application",
+        "polynom.testing.prism",
+        "polypheny",
+        "google.protobuf",
+    }
+    assert not heavy & loaded, f"the plugin's import loaded {sorted(heavy & loaded)}"
+    assert {m for m in loaded if m.startswith("polynom")} == {
+        "polynom",
+        "polynom.testing",
+        "polynom.testing.pytest_plugin",
+    }
+
+
+def test_the_public_names_still_import_from_the_packages() -> None:
+    import polynom
+    import polynom.testing
+
+    for package in (polynom, polynom.testing):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, name
+        assert set(package.__all__) <= set(dir(package))
+        with pytest.raises(AttributeError, match="no attribute 'nope'"):
+            package.nope  # noqa: B018
+    from polynom import Application, BaseModel, Session
+    from polynom.application import Application as Defined
+    from polynom.testing import PrismServer, prism_server
+    from polynom.testing.prism import PrismServer as Server
+
+    assert Application is Defined and Session.__module__ == "polynom.session"
+    assert BaseModel.__module__ == "polynom.model.model"
+    assert PrismServer is Server
+    assert prism_server is polynom.testing.prism_server  # one fixture object
+    assert loaded_after("from polynom import Application") >= {"polynom.application"}
+
+
+def test_the_prism_server_fixture_imports_into_a_conftest(pytester: pytest.Pytester) -> None:
+    """Without the plugin: ``from polynom.testing import prism_server`` in a conftest."""
+    pytest.importorskip("polynom.testing.prism")
+    pytester.makeconftest("from polynom.testing import prism_server  # noqa: F401\n")
+    pytester.makepyfile(test_prism=PRISM)
+    result = pytester.runpytest_subprocess("-p", "no:polynom", "-p", "no:cacheprovider", "-q")
+    result.assert_outcomes(passed=1)
