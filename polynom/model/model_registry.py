@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from polynom.errors import RelationshipError, SchemaError
 
@@ -27,6 +27,25 @@ def polynom_model(cls: T) -> T:
 def registered_models() -> dict[str, type]:
     """Registered models by dotted name."""
     return dict(_models)
+
+
+def _snapshot() -> tuple[dict[str, type], dict[Any, Any]]:
+    """Copies of the model registries -- by dotted name, and by schema (``model.py``) -- for
+    :func:`_restore` (``polynom.testing.isolated_registry``)."""
+    from polynom.model.model import _models_by_schema
+
+    return dict(_models), dict(_models_by_schema)
+
+
+def _restore(snapshot: tuple[dict[str, type], dict[Any, Any]]) -> None:
+    """Make both model registries what ``snapshot`` holds, in place (the dicts are shared)."""
+    from polynom.model.model import _models_by_schema
+
+    by_name, by_schema = snapshot
+    _models.clear()
+    _models.update(by_name)
+    _models_by_schema.clear()
+    _models_by_schema.update(by_schema)
 
 
 def resolve_model(name: str, where: str) -> type:

@@ -26,6 +26,17 @@ def registered_schemas() -> list[type[BaseSchema]]:
     return [s for s in _registered if s.namespace() != internal]
 
 
+def _snapshot() -> dict[type[BaseSchema], None]:
+    """A copy of the registry, for :func:`_restore` (``polynom.testing.isolated_registry``)."""
+    return dict(_registered)
+
+
+def _restore(snapshot: dict[type[BaseSchema], None]) -> None:
+    """Make the registry what ``snapshot`` holds, in place (the dict is shared)."""
+    _registered.clear()
+    _registered.update(snapshot)
+
+
 def sort_by_dependency(schemas: Iterable[type[BaseSchema]]) -> list[type[BaseSchema]]:
     """Order schemas so that referenced entities come before the ones referencing them."""
     schemas = list(dict.fromkeys(schemas))

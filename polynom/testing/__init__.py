@@ -17,6 +17,10 @@ empty in-memory store, and stops it afterwards::
 The pytest plugin re-exports the fixture; to use it without the plugin, import it into a
 ``conftest.py``: ``from polynom.testing import prism_server``.
 
+Declaring a model registers its schema for the whole process. ``with isolated_registry():``
+puts the registries back as they were when the block ends, so models a test declares do not
+leak into later tests (``docs/testing-fixtures.md``).
+
 The names are imported when first used (PEP 562): importing this package -- as the pytest
 plugin does in every test run -- loads neither the server, protobuf nor the driver.
 """
@@ -28,18 +32,26 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from polynom.testing._registry import isolated_registry
     from polynom.testing.prism import DEFAULT_FETCH_SIZE, DEFAULT_MAX_FRAME_BYTES, PrismServer
 
     #: The ``prism_server`` fixture (a plain generator function when pytest is missing).
     prism_server: Callable[[], Iterator[PrismServer]]
 
-__all__ = ["DEFAULT_FETCH_SIZE", "DEFAULT_MAX_FRAME_BYTES", "PrismServer", "prism_server"]
+__all__ = [
+    "DEFAULT_FETCH_SIZE",
+    "DEFAULT_MAX_FRAME_BYTES",
+    "PrismServer",
+    "isolated_registry",
+    "prism_server",
+]
 
 #: Where each public name lives (the ``TYPE_CHECKING`` imports above, for type checkers).
 _LAZY = {
     "DEFAULT_FETCH_SIZE": "polynom.testing.prism",
     "DEFAULT_MAX_FRAME_BYTES": "polynom.testing.prism",
     "PrismServer": "polynom.testing.prism",
+    "isolated_registry": "polynom.testing._registry",
 }
 
 
