@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from polynom.model import model as _model
-from polynom.model import model_registry as _model_registry
-from polynom.schema import schema_registry as _schema_registry
+from polynom.testing import isolated_registry
 
 MODELS_V1 = """
     from polynom.model.model import BaseModel
@@ -58,34 +56,22 @@ MODELS_V1 = """
 COLOR_FIELD = 'Field("color", VarChar(20)),'
 
 
-_REGISTRIES = (_schema_registry._registered, _model_registry._models, _model._models_by_schema)
-
-
-def clear_registry() -> None:
-    """Forget every registered schema and model (as in a fresh process)."""
-    for registry in _REGISTRIES:
-        registry.clear()  # type: ignore[attr-defined]
-
-
 @pytest.fixture
 def clean_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[], None]]:
     """An empty schema/model registry for the test; the previous one is restored after.
 
-    Yields :func:`clear_registry`, to start over within a test (a new version of a module).
+    Yields a function that empties it again, to start over within a test (a new version
+    of a module).
     """
-    saved = [dict(registry) for registry in _REGISTRIES]
-    clear_registry()
     monkeypatch.setattr(sys, "path", list(sys.path))
     modules = set(sys.modules)
-    try:
-        yield clear_registry
-    finally:
-        for name in set(sys.modules) - modules:
-            if name.startswith("cli_models_"):
-                del sys.modules[name]
-        for registry, old in zip(_REGISTRIES, saved, strict=True):
-            registry.clear()  # type: ignore[attr-defined]
-            registry.update(old)  # type: ignore[attr-defined]
+    with isolated_registry(empty=True) as clear:
+        try:
+            yield clear
+        finally:
+            for name in set(sys.modules) - modules:
+                if name.startswith("cli_models_"):
+                    del sys.modules[name]
 
 
 @pytest.fixture

@@ -21,11 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from polynom.model import model as _model
-from polynom.model import model_registry as _model_registry
-from polynom.schema import schema_registry as _schema_registry
+from polynom.testing import isolated_registry
 
-_REGISTRIES = (_schema_registry._registered, _model_registry._models, _model._models_by_schema)
 _MODULES = ("models", "services", "seed", "web", "tasks")
 _CELERY_ENV = {"CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "cache+memory://"}
 
@@ -33,31 +30,28 @@ _CELERY_ENV = {"CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "cache
 @pytest.fixture(scope="package")
 def bikeshop() -> Iterator[SimpleNamespace]:
     """The example's modules: ``bikeshop.models``, ``.services``, ``.seed``, ``.web``..."""
-    saved = [dict(registry) for registry in _REGISTRIES]
     before = set(sys.modules)
     # the tasks' Celery app: an in-process broker and result store, no Redis needed
     environ = {k: os.environ.get(k) for k in _CELERY_ENV}
     os.environ.update(_CELERY_ENV)
-    modules: dict[str, ModuleType] = {}
-    for name in _MODULES:
+    with isolated_registry():
+        modules: dict[str, ModuleType] = {}
+        for name in _MODULES:
+            try:
+                modules[name] = importlib.import_module(f"examples.bikeshop.{name}")
+            except ImportError as exc:  # e.g. celery missing: only its tests skip
+                modules[name] = _Missing(name, exc)  # type: ignore[assignment]
         try:
-            modules[name] = importlib.import_module(f"examples.bikeshop.{name}")
-        except ImportError as exc:  # e.g. celery missing: only its tests skip
-            modules[name] = _Missing(name, exc)  # type: ignore[assignment]
-    try:
-        yield SimpleNamespace(**modules)
-    finally:
-        for key, value in environ.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        for registry, old in zip(_REGISTRIES, saved, strict=True):
-            registry.clear()  # type: ignore[attr-defined]
-            registry.update(old)  # type: ignore[attr-defined]
-        for name in set(sys.modules) - before:
-            if name == "examples" or name.startswith("examples."):
-                del sys.modules[name]
+            yield SimpleNamespace(**modules)
+        finally:
+            for key, value in environ.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            for name in set(sys.modules) - before:
+                if name == "examples" or name.startswith("examples."):
+                    del sys.modules[name]
 
 
 class _Missing:
