@@ -91,7 +91,11 @@ class Pool(Generic[C]):
                     idle = self._idle
                     while idle:
                         conn = idle.pop()
-                        if self._broken(conn):
+                        try:  # what _broken() does, inline: checkout is the hot path
+                            broken_now = bool(self._is_broken(conn))
+                        except Exception:
+                            broken_now = True
+                        if broken_now:
                             self._open -= 1
                             broken.append(conn)
                             continue
@@ -149,14 +153,14 @@ class Pool(Generic[C]):
                 raise StoreError(
                     f"{self.name}: this connection was not checked out of this pool"
                 ) from None
-        keep = not self._broken(conn)
-        if keep:
-            try:
+        is_broken = self._is_broken
+        try:  # not broken, reset without error, and still not broken (_broken(), inline)
+            keep = not is_broken(conn)
+            if keep:
                 self._reset(conn)
-            except Exception:
-                keep = False
-            else:
-                keep = not self._broken(conn)
+                keep = not is_broken(conn)
+        except Exception:
+            keep = False
         with self._lock:
             if keep and not self._closed:
                 self._idle.append(conn)

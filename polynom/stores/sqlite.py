@@ -24,6 +24,7 @@ import threading
 import weakref
 from collections.abc import Callable, Sequence
 from functools import partial
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ _NOTNULL_CODE = 1299
 _FOREIGNKEY_CODE = 787
 # Codes after which a connection cannot be trusted: I/O error, corrupt, cannot open, not a db.
 _BROKEN_CODES = {10, 11, 14, 26}
+_first = itemgetter(0)  # a column's name in cursor.description
 
 
 class SqliteResult(Result):
@@ -68,7 +70,10 @@ class SqliteResult(Result):
         rows: list[tuple[Any, ...]],
         resolve: Callable[[int], list[str | None]] | None = None,
     ) -> None:
-        super().__init__(columns, rows, -1)
+        # the fields of Result, set here: one call less for every query
+        self.columns = columns
+        self.rows = rows
+        self.rowcount = -1
         self._resolve = resolve
         self._types: list[str | None] | None = None
 
@@ -627,7 +632,9 @@ class SqliteConnection(StoreConnection):
     ) -> Result:
         """Run one Polypheny statement; ``namespace`` is where one-part table names live
         (``public`` by default). DDL commits the open transaction first, as on Polypheny."""
-        raw = self._conn()
+        raw = self._raw
+        if raw is None or self._broken:
+            raw = self._conn()  # raises
         ns = namespace or sq.DEFAULT_NAMESPACE
         tr = sq.translate(sql, ns)
         if tr.kind != sq.DML:
@@ -642,7 +649,7 @@ class SqliteConnection(StoreConnection):
             if desc is None:
                 return Result(rowcount=cur.rowcount)
             resolve = partial(self._store._result_types, tr.sources) if tr.sources else None
-            return SqliteResult([d[0] for d in desc], cur.fetchall(), resolve)
+            return SqliteResult(list(map(_first, desc)), cur.fetchall(), resolve)
         except (sqlite3.Error, OverflowError) as exc:
             raise self._failed(exc, sql) from None
 
@@ -702,7 +709,9 @@ class SqliteConnection(StoreConnection):
     def commit(self) -> None:
         """Commit; a foreign key that points nowhere raises :class:`ForeignKeyViolation` (and
         the transaction is rolled back)."""
-        raw = self._conn()
+        raw = self._raw
+        if raw is None or self._broken:
+            raw = self._conn()  # raises
         if not raw.in_transaction:
             return
         try:
