@@ -241,30 +241,7 @@ class Query(Generic[M]):
 
     def get(self, entry_id: str) -> M | None:
         """The model with this ``_entry_id``, or None (ignores filters, uses the identity map)."""
-        if not isinstance(entry_id, str):
-            raise ValidationError(
-                f"{self._model.__name__}: an entry id is a string, got {entry_id!r}",
-                model=self._model.__name__,
-                field=ENTRY_ID,
-                value=entry_id,
-            )
-        session = self._session
-        session._require_active()
-        model = self._model
-        known = session._identity.get((model._pn_schema, entry_id))
-        if known is not None:
-            return None if known._pn_state == DELETED else known  # type: ignore[return-value]
-        text = model.__dict__.get("_pn_get_sql")
-        if text is None:  # the same statement for every get of this model: build it once
-            query = Query(model, session)
-            query._where = [model._pn_attributes[ENTRY_ID].column == entry_id]
-            text = query.statement()[0]
-            type.__setattr__(model, "_pn_get_sql", text)
-        rows = self._run(text, [entry_id])
-        results = session._adopt(model, model._pn_columns, rows)
-        for rel in self._eager:
-            _eager_load(session, rel, results)
-        return results[0] if results else None
+        return _get_by_id(self._model, self._session, entry_id, self._eager)
 
     def count(self) -> int:
         """How many entries match (honouring distinct, limit and offset)."""
@@ -297,6 +274,36 @@ class Query(Generic[M]):
             for name, value in values.items():
                 setattr(model, name, value)
         return len(models)
+
+
+def _get_by_id(
+    model: type[M], session: Session, entry_id: str, eager: Sequence[Relationship] = ()
+) -> M | None:
+    """:meth:`Query.get` without building a ``Query`` (``ModelService.get`` calls it)."""
+    if not isinstance(entry_id, str):
+        raise ValidationError(
+            f"{model.__name__}: an entry id is a string, got {entry_id!r}",
+            model=model.__name__,
+            field=ENTRY_ID,
+            value=entry_id,
+        )
+    session._require_active()
+    known = session._identity.get((model._pn_schema, entry_id))
+    if known is not None:
+        return None if known._pn_state == DELETED else known  # type: ignore[return-value]
+    text = model.__dict__.get("_pn_get_sql")
+    if text is None:  # the same statement for every get of this model: build it once
+        query = Query(model, session)
+        query._where = [model._pn_attributes[ENTRY_ID].column == entry_id]
+        text = query.statement()[0]
+        type.__setattr__(model, "_pn_get_sql", text)
+    if session._new or session._dirty or session._deleted or session._watched:
+        session.flush()  # what Query._run does: queries see the session's pending changes
+    rows = session.execute(text, [entry_id]).rows
+    results = session._adopt(model, model._pn_columns, rows)
+    for rel in eager:
+        _eager_load(session, rel, results)
+    return results[0] if results else None
 
 
 def _non_negative(what: str, n: int) -> int:

@@ -51,6 +51,12 @@ class _SessionState(Enum):
     COMPLETED = auto()
 
 
+# module globals: one lookup on the hot paths instead of a global plus an attribute
+_INITIALIZED = _SessionState.INITIALIZED
+_ACTIVE = _SessionState.ACTIVE
+_COMPLETED = _SessionState.COMPLETED
+
+
 class Session:
     """A unit of work. Use it as a context manager: ``with Session(app) as session:``.
 
@@ -72,7 +78,7 @@ class Session:
         self._app = application
         self.log_user = log_user
         self._session_id: str | None = None
-        self._state = _SessionState.INITIALIZED
+        self._state = _INITIALIZED
         self._conn = connection
         self._owns_connection = connection is None
         self._identity: dict[tuple[type[BaseSchema], str], BaseModel] = {}
@@ -85,9 +91,9 @@ class Session:
     # -- lifecycle -----------------------------------------------------------------------
 
     def __enter__(self) -> Session:
-        if self._state is _SessionState.COMPLETED:
+        if self._state is _COMPLETED:
             raise SessionError("this session has ended; open a new Session")
-        self._state = _SessionState.ACTIVE
+        self._state = _ACTIVE
         return self
 
     def __exit__(
@@ -96,7 +102,7 @@ class Session:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._state is _SessionState.ACTIVE:
+        if self._state is _ACTIVE:
             self.rollback()
 
     @property
@@ -113,16 +119,18 @@ class Session:
     @property
     def is_active(self) -> bool:
         """True between ``__enter__`` and commit/rollback."""
-        return self._state is _SessionState.ACTIVE
+        return self._state is _ACTIVE
 
     def get_session_state(self) -> _SessionState:
         """``INITIALIZED``, ``ACTIVE`` or ``COMPLETED``."""
         return self._state
 
     def _require_active(self) -> None:
-        if self._state is _SessionState.INITIALIZED:
+        if self._state is _ACTIVE:
+            return
+        if self._state is _INITIALIZED:
             raise SessionError('the session must be activated with a "with" block first')
-        if self._state is _SessionState.COMPLETED:
+        if self._state is _COMPLETED:
             raise SessionError(f"the session has ended ({self._outcome}); open a new Session")
 
     @property
@@ -135,8 +143,13 @@ class Session:
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Result:
         """Run a Polypheny SQL statement in the session's transaction (values bound)."""
-        self._app._log_statement(statement, params)
-        return self.connection.execute(statement, params)
+        app = self._app
+        if app.log_statements:
+            app._log_statement(statement, params)
+        conn = self._conn
+        if conn is None or self._state is not _ACTIVE:
+            conn = self.connection
+        return conn.execute(statement, params)
 
     def _execute_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> int:
         self._app._log_statement(statement, rows[0] if rows else ())
@@ -144,38 +157,50 @@ class Session:
 
     def commit(self) -> None:
         """Flush, then make the transaction durable; the session ends."""
-        self._require_active()
-        self.flush()
-        try:
-            if self._conn is not None:
-                self._conn.commit()
-        except BaseException:
-            self._finish("rolled back after a failed commit", rollback=True)
-            raise
-        self._finish("committed", rollback=False)
+        if self._state is not _ACTIVE:
+            self._require_active()
+        if self._new or self._dirty or self._deleted or self._watched:
+            self.flush()
+        conn = self._conn
+        if conn is not None:
+            try:
+                conn.commit()
+            except BaseException:
+                self._finish("rolled back after a failed commit", True)
+                raise
+        self._finish("committed", False)
 
     def rollback(self) -> None:
         """Discard everything since the session began; the session ends."""
-        if self._state is _SessionState.COMPLETED:
+        if self._state is _COMPLETED:
             return
         self._finish("rolled back", rollback=True)
 
     def _finish(self, outcome: str, rollback: bool) -> None:
-        self._state = _SessionState.COMPLETED
+        self._state = _COMPLETED
         self._outcome = outcome
-        conn, self._conn = self._conn, None
+        # The models are detached now, whatever happens to the connection below.
+        if self._identity:
+            self._identity.clear()
+        if self._new:
+            self._new.clear()
+        if self._dirty:
+            self._dirty.clear()
+        if self._deleted:
+            self._deleted.clear()
+        if self._watched:
+            self._watched.clear()
+        conn = self._conn
+        if conn is None:
+            return
+        self._conn = None
         try:
-            if conn is not None and rollback:
+            if rollback:
                 with contextlib.suppress(StoreError):  # the pool discards a broken connection
                     conn.rollback()
         finally:
-            if conn is not None and self._owns_connection:
+            if self._owns_connection:
                 self._app.store.release(conn)
-            self._identity.clear()
-            self._new.clear()
-            self._dirty.clear()
-            self._deleted.clear()
-            self._watched.clear()
 
     # -- tracking ------------------------------------------------------------------------
 
@@ -304,7 +329,7 @@ class Session:
 
     def _before_write(self, model: BaseModel, name: str, old: Any, new: Any) -> None:
         """Called by field attributes before a value changes."""
-        if self._state is not _SessionState.ACTIVE:
+        if self._state is not _ACTIVE:
             raise DetachedModelError(
                 f"cannot set {type(model).__name__}.{name}: the model is detached (its session "
                 f"has {self._outcome or 'not started'}); query it again in an active session"
@@ -332,7 +357,11 @@ class Session:
         """Models for store rows, reusing objects already in the identity map."""
         schema = cls._pn_schema
         identity = self._identity
-        mutable = [a for a in columns if a.polytype.mutable]
+        cached = cls.__dict__.get("_pn_mutable_columns")
+        if cached is None or cached[0] is not columns:  # once per model class
+            cached = (columns, [a for a in columns if a.polytype.mutable])
+            type.__setattr__(cls, "_pn_mutable_columns", cached)
+        mutable = cached[1]
         out: list[M] = []
         for row in rows:
             key = (schema, row[0])
