@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from polynom.resources._state import _quiet_rollback
+from polynom.resources._state import _opened, _quiet_rollback
 
 
 class TransactionMiddleware:
@@ -36,18 +36,19 @@ class TransactionMiddleware:
             self._commit(context)
 
     def _commit(self, context: Any) -> None:
-        if self.session in context:
-            session = getattr(context, self.session)
-            if not _is_active(session):
+        session = _opened(context, self.session)
+        if session is not None:
+            if not session.is_active:  # committed in the context, or ended by a failure
                 return
             try:
                 session.commit()
             except BaseException:
-                if _is_active(session):
+                if session.is_active:
                     _quiet_rollback(session)
                 raise
-        elif self.connection in context:
-            conn = getattr(context, self.connection)
+            return
+        conn = _opened(context, self.connection)
+        if conn is not None:
             try:
                 conn.commit()
             except BaseException:
@@ -55,17 +56,14 @@ class TransactionMiddleware:
                 raise
 
     def _rollback(self, context: Any) -> None:
-        if self.session in context:
-            session = getattr(context, self.session)
-            if _is_active(session):
+        session = _opened(context, self.session)
+        if session is not None:
+            if session.is_active:
                 _quiet_rollback(session)
-        elif self.connection in context:
-            _quiet_rollback(getattr(context, self.connection))
+            return
+        conn = _opened(context, self.connection)
+        if conn is not None:
+            _quiet_rollback(conn)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} session={self.session!r}>"
-
-
-def _is_active(session: Any) -> bool:
-    """True while the session can still commit or roll back (state ``ACTIVE``)."""
-    return bool(session.is_active)

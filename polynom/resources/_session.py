@@ -9,7 +9,13 @@ from polydatum.resources import Resource
 
 from polynom.errors import ConfigurationError
 from polynom.resources._connection import ConnectionResource
-from polynom.resources._state import _BEFORE_RELEASE, _LENT, _LOG_USER, _quiet_rollback
+from polynom.resources._state import (
+    _BEFORE_RELEASE,
+    _LENT,
+    _LOG_USER,
+    _opened,
+    _quiet_rollback,
+)
 from polynom.session import Session
 
 if TYPE_CHECKING:
@@ -64,22 +70,31 @@ class SessionResource(Resource):
 
     def __call__(self, context: Any) -> Iterator[Session]:
         name = self.connection
-        resource = None if name in context else context.data_manager.get_resource(name)
-        if resource is None or not _lends(resource):
-            yield from self._on_resource(context)
+        conn = _opened(context, name)
+        if conn is not None:  # ctx.connection came first: build on it
+            yield from self._on_resource(context, conn)
+            return
+        resource = context.data_manager.get_resource(name)
+        if type(resource).__call__ is not _LENDING_CALL:  # none, or a resource of its own
+            yield from self._on_resource(context, getattr(context, name))
             return
         # The common case, kept lean: check the connection out of the connection resource's
         # pool here rather than through a second polydatum resource.
         d = context.__dict__
-        app = self.application or resource.application
-        user = d[_LOG_USER] if _LOG_USER in d else self._log_user(context)
+        owner: Application = resource.application
+        app = self.application or owner
+        if _LOG_USER in d:
+            user = d[_LOG_USER]
+        else:
+            changelog = self.changelog
+            user = None if changelog is None else changelog.log_user(context)
         lent: dict[Any, StoreConnection] | None = d.get(_LENT)
         if lent is None:
             lent = d[_LENT] = {}
         elif resource in lent:  # another session resource of this context checked it out
             yield from self._on(context, app, user, lent[resource])
             return
-        store = resource.application.store
+        store = owner.store
         conn = store.acquire()
         lent[resource] = conn
         try:
@@ -103,11 +118,9 @@ class SessionResource(Resource):
                 del lent[resource]
                 store.release(conn)
 
-    def _on_resource(self, context: Any) -> Iterator[Session]:
-        """The session on the connection of the context's connection resource."""
-        name = self.connection
-        conn = getattr(context, name)
-        app = self.application or _application_of(context, name)
+    def _on_resource(self, context: Any, conn: StoreConnection) -> Iterator[Session]:
+        """The session on ``conn``, the connection of the context's connection resource."""
+        app = self.application or _application_of(context, self.connection)
         d = context.__dict__
         user = d[_LOG_USER] if _LOG_USER in d else self._log_user(context)
         yield from self._on(context, app, user, conn)
@@ -138,9 +151,9 @@ class SessionResource(Resource):
         return self.changelog.log_user(context) if self.changelog is not None else None
 
 
-def _lends(resource: Any) -> bool:
-    """True for a connection resource whose connection the session may check out itself."""
-    return type(resource).__call__ is ConnectionResource.__call__
+#: A connection resource whose ``__call__`` is this one lends its connection: the session
+#: resource may check it out of the resource's pool itself.
+_LENDING_CALL = ConnectionResource.__call__
 
 
 def _application_of(context: Any, connection: str) -> Application:

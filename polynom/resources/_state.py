@@ -21,6 +21,19 @@ _LENT = "_polynom_lent"
 _log = logging.getLogger("polynom.dal")
 
 
+def _opened(ctx: Any, name: str) -> Any:
+    """The value of the resource ``name`` if ``ctx`` has opened it, else ``None``.
+
+    ``name in ctx`` then ``getattr(ctx, name)`` are two Python-level calls into polydatum
+    on every context; its ``DataAccessContext`` keeps the opened resources in its
+    ``_resources`` dict, read here directly (with the public way as the fallback).
+    """
+    resources: dict[str, Any] | None = ctx.__dict__.get("_resources")
+    if resources is not None:
+        return resources.get(name)
+    return getattr(ctx, name) if name in ctx else None
+
+
 def _set_log_user(ctx: Any, user: str | None) -> None:
     """Record the changelog user the context's session is to be opened with."""
     ctx.__dict__[_LOG_USER] = user

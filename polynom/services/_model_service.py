@@ -12,6 +12,7 @@ from polydatum import Service
 from polynom.errors import NotFound, SessionError, ValidationError
 from polynom.expression import Column, Expr, Ordering
 from polynom.model.model import BaseModel
+from polynom.query import _get_by_id
 
 if TYPE_CHECKING:
     from polynom.changelog import ChangeRecord
@@ -109,11 +110,11 @@ class ModelService(Service, Generic[M]):
 
     def get(self, entry_id: str) -> M | None:
         """The entry with ``entry_id``, or ``None`` when there is none."""
-        return self.model.query(self.session).get(entry_id)
+        return _get_by_id(self.model, self.session, entry_id)
 
     def get_or_raise(self, entry_id: str) -> M:
         """The entry with ``entry_id``; raises ``NotFound`` naming the model and the id."""
-        obj = self.model.query(self.session).get(entry_id)
+        obj = _get_by_id(self.model, self.session, entry_id)
         if obj is None:
             raise NotFound(f"{self.model.__name__} with entry id {entry_id!r} does not exist")
         return obj
