@@ -146,13 +146,14 @@ class Pool(Generic[C]):
 
     def release(self, conn: C) -> None:
         """Give a connection back: reset (rolled back) and pooled, or closed if broken."""
-        with self._lock:
-            try:
-                self._out.remove(id(conn))
-            except KeyError:
-                raise StoreError(
-                    f"{self.name}: this connection was not checked out of this pool"
-                ) from None
+        try:
+            # no lock needed: set.remove is atomic, so of two threads giving the same
+            # connection back only one gets past this
+            self._out.remove(id(conn))
+        except KeyError:
+            raise StoreError(
+                f"{self.name}: this connection was not checked out of this pool"
+            ) from None
         is_broken = self._is_broken
         try:  # not broken, reset without error, and still not broken (_broken(), inline)
             keep = not is_broken(conn)

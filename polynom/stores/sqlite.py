@@ -754,6 +754,11 @@ class SqliteConnection(StoreConnection):
                 raw.close()  # rolls back an open transaction
 
 
+def _is_broken(conn: SqliteConnection) -> bool:
+    """``conn.broken`` in one call (the pool asks on every checkout and checkin)."""
+    return conn._raw is None or conn._broken
+
+
 # -- store ----------------------------------------------------------------------------------
 
 
@@ -810,7 +815,7 @@ class SqliteStore(Store):
             self._connect,
             reset=SqliteConnection.rollback,
             close=SqliteConnection.close,
-            is_broken=lambda conn: conn.broken,
+            is_broken=_is_broken,
             max_size=pool_size,
             timeout=timeout,
             name=f"SQLite store {self.url}",
