@@ -34,6 +34,20 @@ def _opened(ctx: Any, name: str) -> Any:
     return getattr(ctx, name) if name in ctx else None
 
 
+def _resource(ctx: Any, name: str) -> Any:
+    """``getattr(ctx, name)``: the resource ``name`` of ``ctx``, opened on first use.
+
+    Polydatum opens resources in ``DataAccessContext.__getattr__``, which Python calls only
+    after the ordinary attribute lookup failed -- on Python 3.11 that builds and drops an
+    AttributeError on every access. Asking ``_resources``, then ``__getattr__``, skips it.
+    """
+    opened: dict[str, Any] | None = ctx.__dict__.get("_resources")
+    if opened is None:  # not polydatum's context: the plain way
+        return getattr(ctx, name)
+    value = opened.get(name)
+    return value if value is not None else ctx.__getattr__(name)
+
+
 def _set_log_user(ctx: Any, user: str | None) -> None:
     """Record the changelog user the context's session is to be opened with."""
     ctx.__dict__[_LOG_USER] = user

@@ -13,6 +13,7 @@ from polynom.errors import NotFound, SessionError, ValidationError
 from polynom.expression import Column, Expr, Ordering
 from polynom.model.model import BaseModel
 from polynom.query import _get_by_id
+from polynom.resources._state import _resource
 
 if TYPE_CHECKING:
     from polynom.changelog import ChangeRecord
@@ -99,7 +100,7 @@ class ModelService(Service, Generic[M]):
                 f"{type(self).__name__} was used outside a data access context: call it "
                 "inside 'with dm.context(...) as ctx:' as ctx.dal.<service>.<method>(...)"
             )
-        session: Session = ctx.session
+        session: Session = _resource(ctx, "session")
         return session
 
     def query(self) -> Query[M]:
