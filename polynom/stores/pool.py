@@ -81,6 +81,21 @@ class Pool(Generic[C]):
         Raises :class:`StoreConnectionError` when the pool is closed, when none frees up in
         time, or when a new connection cannot be opened.
         """
+        with self._lock:  # the common case first: a sound idle connection
+            idle = self._idle
+            if idle and not self._closed:
+                conn = idle.pop()
+                try:
+                    broken = self._is_broken(conn)
+                except Exception:
+                    broken = True
+                if not broken:
+                    self._out.add(id(conn))
+                    return conn
+                idle.append(conn)  # the loop below discards it
+        return self._acquire(timeout)
+
+    def _acquire(self, timeout: float | None) -> C:
         deadline: float | None = None
         broken: list[C] = []
         try:
@@ -91,11 +106,7 @@ class Pool(Generic[C]):
                     idle = self._idle
                     while idle:
                         conn = idle.pop()
-                        try:  # what _broken() does, inline: checkout is the hot path
-                            broken_now = bool(self._is_broken(conn))
-                        except Exception:
-                            broken_now = True
-                        if broken_now:
+                        if self._broken(conn):
                             self._open -= 1
                             broken.append(conn)
                             continue

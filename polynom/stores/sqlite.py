@@ -22,8 +22,7 @@ import sqlite3
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -62,27 +61,34 @@ class SqliteResult(Result):
     (``DECIMAL(10, 2)``...) where the column is a plain table column, ``None`` elsewhere:
     what the Prism stand-in reports as column metadata. Worked out on first access only."""
 
-    __slots__ = ("_resolve", "_types")
+    __slots__ = ("_sources", "_store", "_types")
 
     def __init__(
         self,
         columns: list[str],
         rows: list[tuple[Any, ...]],
-        resolve: Callable[[int], list[str | None]] | None = None,
+        store: SqliteStore | None = None,
+        sources: sq.SelectSources | None = None,
     ) -> None:
         # the fields of Result, set here: one call less for every query
         self.columns = columns
         self.rows = rows
         self.rowcount = -1
-        self._resolve = resolve
+        self._store = store
+        self._sources = sources
         self._types: list[str | None] | None = None
 
     @property
     def types(self) -> list[str | None]:
         if self._types is None:
-            resolve, self._resolve = self._resolve, None
+            store, sources = self._store, self._sources
+            self._store = self._sources = None
             width = len(self.columns)
-            self._types = resolve(width) if resolve is not None else [None] * width
+            self._types = (
+                store._result_types(sources, width)
+                if store is not None and sources
+                else [None] * width
+            )
         return self._types
 
 
@@ -648,8 +654,7 @@ class SqliteConnection(StoreConnection):
             desc = cur.description
             if desc is None:
                 return Result(rowcount=cur.rowcount)
-            resolve = partial(self._store._result_types, tr.sources) if tr.sources else None
-            return SqliteResult(list(map(_first, desc)), cur.fetchall(), resolve)
+            return SqliteResult(list(map(_first, desc)), cur.fetchall(), self._store, tr.sources)
         except (sqlite3.Error, OverflowError) as exc:
             raise self._failed(exc, sql) from None
 
