@@ -300,10 +300,14 @@ def _get_by_id(
     if session._new or session._dirty or session._deleted or session._watched:
         session.flush()  # what Query._run does: queries see the session's pending changes
     rows = session.execute(text, [entry_id]).rows
-    results = session._adopt(model, model._pn_columns, rows)
-    for rel in eager:
-        _eager_load(session, rel, results)
-    return results[0] if results else None
+    if not rows:
+        return None
+    # the entry is not in the identity map (looked up above; a flush adds nothing to it)
+    obj = session._adopt_new(model, model._pn_columns, rows[0])
+    if eager:
+        for rel in eager:
+            _eager_load(session, rel, [obj])
+    return obj
 
 
 def _non_negative(what: str, n: int) -> int:

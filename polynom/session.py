@@ -357,11 +357,7 @@ class Session:
         """Models for store rows, reusing objects already in the identity map."""
         schema = cls._pn_schema
         identity = self._identity
-        cached = cls.__dict__.get("_pn_mutable_columns")
-        if cached is None or cached[0] is not columns:  # once per model class
-            cached = (columns, [a for a in columns if a.polytype.mutable])
-            type.__setattr__(cls, "_pn_mutable_columns", cached)
-        mutable = cached[1]
+        mutable = _mutable_columns(cls, columns)
         out: list[M] = []
         for row in rows:
             key = (schema, row[0])
@@ -379,6 +375,19 @@ class Session:
                 continue
             out.append(model)  # type: ignore[arg-type]
         return out
+
+    def _adopt_new(self, cls: type[M], columns: list[FieldAttribute], row: tuple[Any, ...]) -> M:
+        """The model for one store row whose entry the identity map does not hold yet."""
+        model = cls._from_row(columns, row)
+        d = model.__dict__
+        d["_pn_session"] = self
+        d["_pn_state"] = PERSISTENT
+        self._identity[(cls._pn_schema, row[0])] = model
+        mutable = _mutable_columns(cls, columns)
+        if mutable:
+            d["_pn_mutable"] = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
+            self._watched[id(model)] = model
+        return model
 
     def _get(self, cls: type[M], entry_id: str) -> M | None:
         model = self._identity.get((cls._pn_schema, entry_id))
@@ -613,6 +622,16 @@ class Session:
         self._new.clear()
         self._dirty.clear()
         self._deleted.clear()
+
+
+def _mutable_columns(cls: type[BaseModel], columns: list[FieldAttribute]) -> list[FieldAttribute]:
+    """Those of ``columns`` whose values can change in place (worked out once per class)."""
+    cached = cls.__dict__.get("_pn_mutable_columns")
+    if cached is None or cached[0] is not columns:
+        cached = (columns, [a for a in columns if a.polytype.mutable])
+        type.__setattr__(cls, "_pn_mutable_columns", cached)
+    mutable: list[FieldAttribute] = cached[1]
+    return mutable
 
 
 def _json_changes(model: BaseModel, changes: dict[str, Any] | str | None) -> dict[str, list[Any]]:
