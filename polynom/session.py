@@ -383,7 +383,10 @@ class Session:
         d["_pn_session"] = self
         d["_pn_state"] = PERSISTENT
         self._identity[(cls._pn_schema, row[0])] = model
-        mutable = _mutable_columns(cls, columns)
+        cached = getattr(cls, "_pn_mutable_columns", None)
+        mutable = cached[1] if cached is not None and cached[0] is columns else None
+        if mutable is None:
+            mutable = _mutable_columns(cls, columns)
         if mutable:
             d["_pn_mutable"] = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
             self._watched[id(model)] = model
@@ -625,8 +628,12 @@ class Session:
 
 
 def _mutable_columns(cls: type[BaseModel], columns: list[FieldAttribute]) -> list[FieldAttribute]:
-    """Those of ``columns`` whose values can change in place (worked out once per class)."""
-    cached = cls.__dict__.get("_pn_mutable_columns")
+    """Those of ``columns`` whose values can change in place (worked out once per class).
+
+    Kept on the class with the columns they came from: a subclass has columns of its own,
+    so an inherited entry never matches.
+    """
+    cached = getattr(cls, "_pn_mutable_columns", None)
     if cached is None or cached[0] is not columns:
         cached = (columns, [a for a in columns if a.polytype.mutable])
         type.__setattr__(cls, "_pn_mutable_columns", cached)
