@@ -13,7 +13,6 @@ from polynom.resources._state import (
     _BEFORE_RELEASE,
     _LENT,
     _LOG_USER,
-    _opened,
     _quiet_rollback,
 )
 from polynom.session import Session
@@ -70,9 +69,8 @@ class SessionResource(Resource):
 
     def __call__(self, context: Any) -> Iterator[Session]:
         name = self.connection
-        conn = _opened(context, name)
-        if conn is not None:  # ctx.connection came first: build on it
-            yield from self._on_resource(context, conn)
+        if name in context:  # ctx.connection came first: build on it
+            yield from self._on_resource(context, getattr(context, name))
             return
         resource = context.data_manager.get_resource(name)
         if type(resource).__call__ is not _LENDING_CALL:  # none, or a resource of its own
