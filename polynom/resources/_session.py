@@ -10,9 +10,9 @@ from polydatum.resources import Resource
 from polynom.errors import ConfigurationError
 from polynom.resources._connection import ConnectionResource
 from polynom.resources._state import (
-    _BEFORE_RELEASE,
     _LENT,
     _LOG_USER,
+    _before_release,
     _quiet_rollback,
 )
 from polynom.session import Session
@@ -137,9 +137,7 @@ class SessionResource(Resource):
                 ended = True
                 session.__exit__(None, None, None)
 
-        # The connection's owner ends the session before it gives the connection back.
-        callbacks = context.__dict__.setdefault(_BEFORE_RELEASE, [])
-        callbacks.append(end)
+        _before_release(context, end)  # the connection's owner ends the session first
         try:
             yield session
         finally:
