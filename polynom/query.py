@@ -218,8 +218,7 @@ class Query(Generic[M]):
     def _run(self, text: str, params: list[Any]) -> list[tuple[Any, ...]]:
         session = self._session
         session._require_active()
-        if session._new or session._dirty or session._deleted or session._watched:
-            session.flush()
+        session._autoflush()  # queries see the session's own pending changes
         return session.execute(text, params).rows
 
     def all(self) -> list[M]:
@@ -297,8 +296,7 @@ def _get_by_id(
         query._where = [model._pn_attributes[ENTRY_ID].column == entry_id]
         text = query.statement()[0]
         type.__setattr__(model, "_pn_get_sql", text)
-    if session._new or session._dirty or session._deleted or session._watched:
-        session.flush()  # what Query._run does: queries see the session's pending changes
+    session._autoflush()
     rows = session.execute(text, [entry_id]).rows
     if not rows:
         return None

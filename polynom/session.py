@@ -155,12 +155,16 @@ class Session:
         self._app._log_statement(statement, rows[0] if rows else ())
         return self.connection.execute_many(statement, rows)
 
+    def _autoflush(self) -> None:
+        """Flush when anything is pending: before queries and commit (cheap when not)."""
+        if self._new or self._dirty or self._deleted or self._watched:
+            self.flush()
+
     def commit(self) -> None:
         """Flush, then make the transaction durable; the session ends."""
         if self._state is not _ACTIVE:
             self._require_active()
-        if self._new or self._dirty or self._deleted or self._watched:
-            self.flush()
+        self._autoflush()
         conn = self._conn
         if conn is not None:
             try:
