@@ -1275,38 +1275,8 @@ _CLAUSE_END = frozenset(
     ]
 )
 # Words that cannot be an implicit alias after a table name.
-_NOT_ALIAS = frozenset(
-    [
-        "WHERE",
-        "JOIN",
-        "LEFT",
-        "RIGHT",
-        "INNER",
-        "OUTER",
-        "FULL",
-        "CROSS",
-        "NATURAL",
-        "ON",
-        "USING",
-        "GROUP",
-        "ORDER",
-        "LIMIT",
-        "OFFSET",
-        "HAVING",
-        "UNION",
-        "EXCEPT",
-        "INTERSECT",
-        "WINDOW",
-        "FETCH",
-        "RETURNING",
-        "SET",
-        "VALUES",
-        "SELECT",
-        "DEFAULT",
-        "INDEXED",
-        "NOT",
-        "AS",
-    ]
+_NOT_ALIAS = _CLAUSE_END | frozenset(
+    "JOIN LEFT RIGHT INNER OUTER FULL CROSS NATURAL ON USING DEFAULT INDEXED NOT AS".split()
 )
 # Functions whose arguments contain a FROM that is not a table FROM.
 _FROM_FUNCTIONS = frozenset(["EXTRACT", "SUBSTRING", "TRIM", "OVERLAY"])
