@@ -1276,7 +1276,22 @@ _CLAUSE_END = frozenset(
 )
 # Words that cannot be an implicit alias after a table name.
 _NOT_ALIAS = _CLAUSE_END | frozenset(
-    "JOIN LEFT RIGHT INNER OUTER FULL CROSS NATURAL ON USING DEFAULT INDEXED NOT AS".split()
+    [
+        "JOIN",
+        "LEFT",
+        "RIGHT",
+        "INNER",
+        "OUTER",
+        "FULL",
+        "CROSS",
+        "NATURAL",
+        "ON",
+        "USING",
+        "DEFAULT",
+        "INDEXED",
+        "NOT",
+        "AS",
+    ]
 )
 # Functions whose arguments contain a FROM that is not a table FROM.
 _FROM_FUNCTIONS = frozenset(["EXTRACT", "SUBSTRING", "TRIM", "OVERLAY"])
