@@ -25,6 +25,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from polynom import sql
 from polynom.errors import DumpError, PolynomError
+from polynom.flush import rows_per_statement
 from polynom.migration import snapshot_of
 from polynom.schema.schema import ENTRY_ID, BaseSchema
 from polynom.session import Session
@@ -243,7 +244,7 @@ def _write(
         return
     table = sql.schema_entity(schema)
     columns = [f.db_field_name for f in schema.all_fields()]
-    per = max(1, min(_PAGE, session.application.store.max_params // len(columns)))
+    per = rows_per_statement(session, len(columns))
     for start in range(0, len(rows), per):
         chunk = rows[start : start + per]
         session.execute(

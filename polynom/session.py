@@ -12,25 +12,21 @@ they can be read, and writing to one raises :class:`~polynom.errors.DetachedMode
 from __future__ import annotations
 
 import contextlib
-import datetime as _dt
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from enum import Enum, auto
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from polynom import sql
 from polynom.errors import (
-    ConflictError,
     DetachedModelError,
     PolynomError,
     SessionError,
     StoreError,
     ValidationError,
 )
+from polynom.flush import write
 from polynom.model.model import DELETED, PENDING, PERSISTENT, TRANSIENT, BaseModel, FieldAttribute
 from polynom.schema.schema import ENTRY_ID, BaseSchema
-from polynom.schema.schema_registry import sort_by_dependency
 from polynom.stores.base import Result, StoreConnection
 
 if TYPE_CHECKING:
@@ -41,8 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["Session"]
 
 M = TypeVar("M", bound=BaseModel)
-
-_MAX_ROWS_PER_INSERT = 1000
 
 
 class _SessionState(Enum):
@@ -413,7 +407,7 @@ class Session:
         updates = self._pending_updates()
         self._validate(updates)
         try:
-            self._write(updates)
+            write(self, updates)
         except PolynomError:
             self._finish("rolled back after a failed flush", rollback=True)
             raise
@@ -467,148 +461,6 @@ class Session:
                     value=None,
                 )
 
-    def _write(self, updates: list[tuple[BaseModel, dict[str, Any]]]) -> None:
-        by_schema: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
-        for model in self._new.values():
-            by_schema[type(model)._pn_schema].append(model)
-        deleted: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
-        for model in self._deleted.values():
-            deleted[type(model)._pn_schema].append(model)
-        order = sort_by_dependency([*by_schema, *deleted])
-        for schema in order:
-            if schema in by_schema:
-                self._insert(by_schema[schema])
-        self._update(updates)
-        for schema in reversed(order):
-            if schema in deleted:
-                self._delete(schema, deleted[schema])
-        if self.log_user is not None:
-            self._write_changelog(by_schema, updates, deleted)
-
-    def _insert(self, models: list[BaseModel]) -> None:
-        cls = type(models[0])
-        attributes = list(cls._pn_attributes.values())
-        table = sql.schema_entity(cls._pn_schema)
-        columns = [a.field.db_field_name for a in attributes]
-        convert = [(a.name, a.polytype.to_db) for a in attributes]
-        per_statement = max(
-            1, min(_MAX_ROWS_PER_INSERT, self._app.store.max_params // len(columns))
-        )
-        statement = sql.insert_rows(table, columns, per_statement)
-        for start in range(0, len(models), per_statement):
-            chunk = models[start : start + per_statement]
-            params: list[Any] = []
-            for model in chunk:
-                d = model.__dict__
-                for name, to_db in convert:
-                    value = d.get(name)
-                    params.append(None if value is None else to_db(value))
-            text = (
-                statement
-                if len(chunk) == per_statement
-                else sql.insert_rows(table, columns, len(chunk))
-            )
-            self.execute(text, params)
-
-    def _update(self, updates: list[tuple[BaseModel, dict[str, Any]]]) -> None:
-        groups: dict[tuple[type, tuple[str, ...]], list[tuple[BaseModel, dict[str, Any]]]] = (
-            defaultdict(list)
-        )
-        for model, changes in updates:
-            groups[(type(model), tuple(sorted(changes)))].append((model, changes))
-        for (cls, names), items in groups.items():
-            attrs = [cls._pn_attributes[n] for n in names]  # type: ignore[attr-defined]
-            table = sql.schema_entity(cls._pn_schema)  # type: ignore[attr-defined]
-            sets = ", ".join(f"{sql.quote(a.field.db_field_name)} = ?" for a in attrs)
-            # rows whose old value is NULL need "IS NULL"; group them by that shape
-            shapes: dict[tuple[bool, ...], list[list[Any]]] = defaultdict(list)
-            for model, changes in items:
-                d = model.__dict__
-                params = [
-                    None if d.get(a.name) is None else a.polytype.to_db(d.get(a.name))
-                    for a in attrs
-                ]
-                params.append(d[ENTRY_ID])
-                shape = []
-                for a in attrs:
-                    if not a.polytype.comparable:
-                        shape.append(False)
-                        continue
-                    old = changes[a.name]
-                    shape.append(old is None)
-                    if old is not None:
-                        params.append(a.polytype.to_db(old))
-                shapes[tuple(shape)].append(params)
-            for null_shape, rows in shapes.items():
-                checks = [
-                    f"{sql.quote(a.field.db_field_name)} IS NULL"
-                    if is_null
-                    else f"{sql.quote(a.field.db_field_name)} = ?"
-                    for a, is_null in zip(attrs, null_shape, strict=True)
-                    if a.polytype.comparable
-                ]
-                where = " AND ".join([f'"{ENTRY_ID}" = ?', *checks])
-                statement = f"UPDATE {table} SET {sets} WHERE {where}"
-                if len(rows) == 1:
-                    matched = self.execute(statement, rows[0]).rowcount
-                else:
-                    matched = self._execute_many(statement, rows)
-                if matched < len(rows):
-                    raise ConflictError(
-                        f"{cls.__name__}: {len(rows) - matched} of {len(rows)} updated entries "
-                        "were changed or deleted by another session since they were read; nothing "
-                        "was written -- reload them and apply your change again"
-                    )
-
-    def _delete(self, schema: type[BaseSchema], models: list[BaseModel]) -> None:
-        table = sql.schema_entity(schema)
-        per_statement = max(1, min(_MAX_ROWS_PER_INSERT, self._app.store.max_params))
-        for start in range(0, len(models), per_statement):
-            ids = [m.__dict__[ENTRY_ID] for m in models[start : start + per_statement]]
-            matched = self.execute(sql.delete_where_ids(table, len(ids)), ids).rowcount
-            if 0 <= matched < len(ids):
-                raise ConflictError(
-                    f"{schema.qualified_name()}: {len(ids) - matched} of {len(ids)} entries to "
-                    "delete were already deleted by another session; nothing was written"
-                )
-
-    def _write_changelog(
-        self,
-        inserted: dict[type[BaseSchema], list[BaseModel]],
-        updates: list[tuple[BaseModel, dict[str, Any]]],
-        deleted: dict[type[BaseSchema], list[BaseModel]],
-    ) -> None:
-        from polynom.changelog import ChangeLog
-
-        now = _dt.datetime.now(_dt.UTC)
-        entries: list[BaseModel] = []
-
-        def record(model: BaseModel, change_type: str, changes: dict[str, list[Any]]) -> None:
-            schema = type(model)._pn_schema
-            entries.append(
-                ChangeLog(
-                    app_uuid=self._app.app_uuid,
-                    modified_entry_id=model.__dict__[ENTRY_ID],
-                    modified_entity_namespace=schema.namespace(),
-                    modified_entity_name=schema.entity_name,
-                    modified_by=self.log_user,
-                    date_of_change=now,
-                    change_type=change_type,
-                    changes=changes,
-                )
-            )
-
-        for models in inserted.values():
-            for model in models:
-                record(model, "insert", _json_changes(model, None))
-        for model, changes in updates:
-            record(model, "update", _json_changes(model, changes))
-        for models in deleted.values():
-            for model in models:
-                record(model, "delete", _json_changes(model, "delete"))
-        if entries:
-            self._insert(entries)
-
     def _after_flush(self, updates: list[tuple[BaseModel, dict[str, Any]]]) -> None:
         for model in self._new.values():
             d = model.__dict__
@@ -643,27 +495,3 @@ def _mutable_columns(cls: type[BaseModel], columns: list[FieldAttribute]) -> lis
         type.__setattr__(cls, "_pn_mutable_columns", cached)
     mutable: list[FieldAttribute] = cached[1]
     return mutable
-
-
-def _json_changes(model: BaseModel, changes: dict[str, Any] | str | None) -> dict[str, list[Any]]:
-    """``{field: [old, new]}`` in JSON form for the changelog."""
-    d = model.__dict__
-    out: dict[str, list[Any]] = {}
-    for name, attribute in type(model)._pn_attributes.items():
-        if name == ENTRY_ID:
-            continue
-        to_json = attribute.polytype.to_json
-        value = d.get(name)
-        if changes is None:
-            if value is not None:
-                out[name] = [None, to_json(value)]
-        elif changes == "delete":
-            if value is not None:
-                out[name] = [to_json(value), None]
-        elif isinstance(changes, dict) and name in changes:
-            old = changes[name]
-            out[name] = [
-                None if old is None else to_json(old),
-                None if value is None else to_json(value),
-            ]
-    return out
