@@ -225,7 +225,7 @@ class Query(Generic[M]):
         """Every matching model."""
         text, params = self.statement()
         rows = self._run(text, params)
-        models = self._session._adopt(self._model, self._model._pn_columns, rows)
+        models = self._session._adopt(self._model, rows)
         for rel in self._eager:
             _eager_load(self._session, rel, models)
         return models
@@ -301,7 +301,7 @@ def _get_by_id(
     if not rows:
         return None
     # the entry is not in the identity map (looked up above; a flush adds nothing to it)
-    obj = session._adopt_new(model, model._pn_columns, rows[0])
+    obj = session._adopt_new(model, rows[0])
     if eager:
         for rel in eager:
             _eager_load(session, rel, [obj])

@@ -349,46 +349,37 @@ class Session:
 
     # -- loading -------------------------------------------------------------------------
 
-    def _adopt(
-        self, cls: type[M], columns: list[FieldAttribute], rows: list[tuple[Any, ...]]
-    ) -> list[M]:
+    def _adopt(self, cls: type[M], rows: list[tuple[Any, ...]]) -> list[M]:
         """Models for store rows, reusing objects already in the identity map."""
         schema = cls._pn_schema
         identity = self._identity
-        mutable = _mutable_columns(cls, columns)
         out: list[M] = []
         for row in rows:
-            key = (schema, row[0])
-            model = identity.get(key)
+            model = identity.get((schema, row[0]))
             if model is None:
-                model = cls._from_row(columns, row)
-                d = model.__dict__
-                d["_pn_session"] = self
-                d["_pn_state"] = PERSISTENT
-                identity[key] = model
-                if mutable:
-                    d["_pn_mutable"] = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
-                    self._watched[id(model)] = model
+                model = self._adopt_new(cls, row)
             elif model.__dict__.get("_pn_state") == DELETED:
                 continue
             out.append(model)  # type: ignore[arg-type]
         return out
 
-    def _adopt_new(self, cls: type[M], columns: list[FieldAttribute], row: tuple[Any, ...]) -> M:
+    def _adopt_new(self, cls: type[M], row: tuple[Any, ...]) -> M:
         """The model for one store row whose entry the identity map does not hold yet."""
-        model = cls._from_row(columns, row)
+        model = cls._from_row(row)
         d = model.__dict__
         d["_pn_session"] = self
         d["_pn_state"] = PERSISTENT
         self._identity[(cls._pn_schema, row[0])] = model
-        cached = getattr(cls, "_pn_mutable_columns", None)
-        mutable = cached[1] if cached is not None and cached[0] is columns else None
-        if mutable is None:
-            mutable = _mutable_columns(cls, columns)
+        self._watch(model)
+        return model
+
+    def _watch(self, model: BaseModel) -> None:
+        """Snapshot the fields whose values can change in place, to find such changes."""
+        mutable = type(model)._pn_mutable_columns
         if mutable:
+            d = model.__dict__
             d["_pn_mutable"] = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
             self._watched[id(model)] = model
-        return model
 
     def _get(self, cls: type[M], entry_id: str) -> M | None:
         model = self._identity.get((cls._pn_schema, entry_id))
@@ -411,7 +402,7 @@ class Session:
         except PolynomError:
             self._finish("rolled back after a failed flush", rollback=True)
             raise
-        self._after_flush(updates)
+        self._after_flush()
 
     def _collect_mutations(self) -> None:
         for model in self._watched.values():
@@ -461,37 +452,16 @@ class Session:
                     value=None,
                 )
 
-    def _after_flush(self, updates: list[tuple[BaseModel, dict[str, Any]]]) -> None:
+    def _after_flush(self) -> None:
         for model in self._new.values():
-            d = model.__dict__
-            d["_pn_state"] = PERSISTENT
-            mutable = [a for a in type(model)._pn_attributes.values() if a.polytype.mutable]
-            if mutable:
-                d["_pn_mutable"] = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
-                self._watched[id(model)] = model
+            model.__dict__["_pn_state"] = PERSISTENT
+            self._watch(model)
         for model in self._dirty.values():
-            d = model.__dict__
-            d["_pn_changes"] = None
-            if "_pn_mutable" in d:
-                attrs = type(model)._pn_attributes
-                d["_pn_mutable"] = {n: attrs[n].polytype.to_db(d.get(n)) for n in d["_pn_mutable"]}
+            model.__dict__["_pn_changes"] = None
+            self._watch(model)  # what was written is the new reference for in-place changes
         for model in self._deleted.values():
             self._identity.pop((type(model)._pn_schema, model.__dict__[ENTRY_ID]), None)
             self._watched.pop(id(model), None)
         self._new.clear()
         self._dirty.clear()
         self._deleted.clear()
-
-
-def _mutable_columns(cls: type[BaseModel], columns: list[FieldAttribute]) -> list[FieldAttribute]:
-    """Those of ``columns`` whose values can change in place (worked out once per class).
-
-    Kept on the class with the columns they came from: a subclass has columns of its own,
-    so an inherited entry never matches.
-    """
-    cached = getattr(cls, "_pn_mutable_columns", None)
-    if cached is None or cached[0] is not columns:
-        cached = (columns, [a for a in columns if a.polytype.mutable])
-        type.__setattr__(cls, "_pn_mutable_columns", cached)
-    mutable: list[FieldAttribute] = cached[1]
-    return mutable

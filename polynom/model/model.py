@@ -106,6 +106,7 @@ class BaseModel:
     _pn_schema: ClassVar[type[BaseSchema]]
     _pn_attributes: ClassVar[dict[str, FieldAttribute]]
     _pn_columns: ClassVar[list[FieldAttribute]]
+    _pn_mutable_columns: ClassVar[list[FieldAttribute]]  # values that can change in place
     _pn_relationships: ClassVar[dict[str, Relationship]]
 
     # per-instance bookkeeping lives in the instance __dict__; these are the defaults
@@ -139,6 +140,7 @@ class BaseModel:
             setattr(cls, name, attribute)
         cls._pn_attributes = attributes
         cls._pn_columns = list(attributes.values())
+        cls._pn_mutable_columns = [a for a in cls._pn_columns if a.polytype.mutable]
         if not issubclass(cls, FlexModel):  # run-time models do not register their schema
             _models_by_schema[schema] = cls
             polynom_schema(schema)
@@ -174,11 +176,11 @@ class BaseModel:
     # -- loading -------------------------------------------------------------------------
 
     @classmethod
-    def _from_row(cls: type[M], columns: list[FieldAttribute], row: tuple[Any, ...]) -> M:
+    def _from_row(cls: type[M], row: tuple[Any, ...]) -> M:
         """Build a model from a store row without validation (the store's values are ours)."""
         obj = cls.__new__(cls)
         d = obj.__dict__
-        for attribute, raw in zip(columns, row, strict=False):
+        for attribute, raw in zip(cls._pn_columns, row, strict=False):
             if raw is None or type(raw) is attribute.polytype.native:
                 d[attribute.name] = raw
             else:
