@@ -381,12 +381,6 @@ class Session:
             d["_pn_mutable"] = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
             self._watched[id(model)] = model
 
-    def _get(self, cls: type[M], entry_id: str) -> M | None:
-        model = self._identity.get((cls._pn_schema, entry_id))
-        if model is not None:
-            return None if model._pn_state == DELETED else model  # type: ignore[return-value]
-        return cls.query(self).get(entry_id)
-
     # -- flush ---------------------------------------------------------------------------
 
     def flush(self) -> None:

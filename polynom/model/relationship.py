@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, SupportsIndex
 from polynom.errors import DetachedModelError, RelationshipError
 from polynom.model.model import DELETED, PENDING, PERSISTENT, TRANSIENT, BaseModel
 from polynom.model.model_registry import resolve_model
+from polynom.schema.schema import ENTRY_ID
 
 if TYPE_CHECKING:
     from polynom.schema.field import ForeignKeyField
@@ -171,7 +172,13 @@ class Relationship:
                 f"session or load it with .options(joinedload({self}))"
             )
         if self.scalar:
-            return session._get(self.target, ref)
+            fk = self.foreign_key
+            if fk.referenced_db_field_name == ENTRY_ID:
+                return self.target.query(session).get(str(ref))  # the identity map first
+            referenced = fk.referenced_schema.field_by_db_name(fk.referenced_db_field_name)
+            assert referenced is not None
+            column = getattr(self.target, referenced.python_field_name)
+            return self.target.query(session).filter(column == ref).first()
         fk_column = getattr(self.target, self.foreign_key.python_field_name)
         children = self.target.query(session).filter(fk_column == obj._entry_id).all()
         return _RelatedList(self, obj, children)

@@ -5,6 +5,11 @@ from __future__ import annotations
 import pytest
 
 from polynom.errors import ForeignKeyViolation, RelationshipError
+from polynom.model.model import BaseModel
+from polynom.model.relationship import Relationship
+from polynom.schema.field import Field, ForeignKeyField
+from polynom.schema.polytypes import Text, VarChar
+from polynom.schema.schema import BaseSchema
 from polynom.session import Session
 from tests.models import Bike, Owner, Part
 
@@ -107,3 +112,39 @@ def test_cascade_delete_writes_children_first_and_nothing_early(app, caplog):
         session.commit()
     deletes = [r.getMessage() for r in caplog.records if "DELETE" in r.getMessage()]
     assert ['"shop"."part"' in m for m in deletes] == [True, False]
+
+
+class _CountrySchema(BaseSchema):
+    entity_name = "country"
+    namespace_name = "refs"
+    fields = [Field("code", VarChar(2), nullable=False, unique=True), Field("name", Text())]
+
+
+class _CitySchema(BaseSchema):
+    entity_name = "city"
+    namespace_name = "refs"
+    fields = [
+        Field("name", Text(), nullable=False),
+        ForeignKeyField("country_code", _CountrySchema, referenced_db_field_name="code"),
+    ]
+
+
+class Country(BaseModel):
+    schema = _CountrySchema
+
+
+class City(BaseModel):
+    schema = _CitySchema
+    country = Relationship(Country)
+
+
+def test_many_to_one_through_a_field_other_than_entry_id(app):
+    with Session(app) as session:
+        session.add_all(
+            [Country(code="CH", name="Switzerland"), City(name="Basel", country_code="CH")]
+        )
+        session.commit()
+    with Session(app) as session:
+        city = City.query(session).first()
+        assert city.country.name == "Switzerland"
+        assert city.country is Country.query(session).filter_by(code="CH").first()
