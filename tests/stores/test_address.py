@@ -12,8 +12,6 @@ from polynom.errors import (
 from polynom.stores import PolyphenyAddress, SqliteAddress, open_store, parse_address
 from polynom.stores.sqlite import SqliteStore
 
-# -- addresses ---------------------------------------------------------------------------------
-
 
 def test_address_forms() -> None:
     assert parse_address("sqlite://") == SqliteAddress(None)

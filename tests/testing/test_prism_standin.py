@@ -12,7 +12,7 @@ import polypheny
 import pytest
 from org.polypheny.prism import protointerface_pb2, version
 
-from polynom.stores.polypheny import _force_close
+from polynom.stores.polypheny.driver import force_close
 from polynom.testing import PrismServer
 
 SETUP = [
@@ -39,7 +39,7 @@ def _no_leaked_driver_connections():
     on the stopped server's dead socket. Close leftovers without network traffic."""
     yield
     while _open_connections:
-        _force_close(_open_connections.pop())
+        force_close(_open_connections.pop())
 
 
 @pytest.fixture
@@ -433,7 +433,7 @@ def test_stop_drops_clients_and_start_reuses_the_port(server):
     assert not server.running
     with pytest.raises((EOFError, OSError)):
         cur.execute('SELECT COUNT(*) FROM "app"."item"')
-    _force_close(con)  # the driver's own close() would talk to the dead socket
+    force_close(con)  # the driver's own close() would talk to the dead socket
     server.start()
     assert server.port == port
     con2 = connect(server)

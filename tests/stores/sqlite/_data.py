@@ -26,11 +26,13 @@ POLY_TYPES = [
 
 
 def rows(store: SqliteStore, sql: str, params: list[object] | None = None) -> list[tuple]:
+    """The rows a query returns, on a pooled connection."""
     with store.connection() as conn:
         return conn.execute(sql, params or []).rows
 
 
 def shop(store: SqliteStore) -> None:
+    """Namespaces ``shop`` and ``people``: a bike that may have a person as owner."""
     store.execute_ddl(
         [
             'CREATE RELATIONAL NAMESPACE IF NOT EXISTS "shop"',
@@ -46,6 +48,7 @@ def shop(store: SqliteStore) -> None:
 
 
 def add_bikes(store: SqliteStore, *bikes: tuple[str, str, str | None]) -> None:
+    """Insert and commit bikes given as (entry id, name, price text or None)."""
     with store.connection() as conn:
         for entry, name, price in bikes:
             conn.execute(
@@ -55,10 +58,8 @@ def add_bikes(store: SqliteStore, *bikes: tuple[str, str, str | None]) -> None:
         conn.commit()
 
 
-# -- ALTER TABLE keeps the data -------------------------------------------------------------
-
-
 def people(store: SqliteStore) -> None:
+    """The shop with Ann and Bob, and Ann's bike."""
     shop(store)
     with store.connection() as conn:
         conn.execute(

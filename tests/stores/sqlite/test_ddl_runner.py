@@ -81,6 +81,9 @@ def test_execute_ddl_refuses_dml(store: SqliteStore) -> None:
         store.execute_ddl(["SELECT 1"])
 
 
+# -- ALTER TABLE keeps the data -------------------------------------------------------------
+
+
 def test_rename_table_keeps_data_and_incoming_foreign_keys(store: SqliteStore) -> None:
     people(store)
     store.execute_ddl(['ALTER TABLE "people"."person" RENAME TO "human"'])

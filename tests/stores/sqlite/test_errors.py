@@ -1,19 +1,187 @@
-"""SQLite's errors as polynom errors, through the store."""
+"""SQLite's errors as polynom errors: each row of the table on an error SQLite really raises,
+and the mapping through the store."""
 
 from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from polynom.errors import (
+    ConflictError,
     ForeignKeyViolation,
+    IntegrityError,
     NotNullViolation,
+    StoreConnectionError,
     StoreError,
     UniqueViolation,
 )
 from polynom.stores.sqlite import SqliteStore
+from polynom.stores.sqlite.errors import ERRORS, map_error
 from tests.stores.sqlite._data import add_bikes, rows, shop
 
-# -- errors ------------------------------------------------------------------------------------
+# -- the table, row by row, on errors SQLite raises -------------------------------------------
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    """A WAL database file with a parent, a child and a checked table."""
+    conn = sqlite3.connect(tmp_path / "errors.db", isolation_level=None, timeout=0)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute('CREATE TABLE "p" ("id" TEXT PRIMARY KEY, "name" TEXT NOT NULL UNIQUE)')
+    conn.execute('CREATE TABLE "c" ("p" TEXT REFERENCES "p" ("id"), "n" INT CHECK ("n" > 0))')
+    conn.execute("INSERT INTO \"p\" VALUES ('a', 'Ann')")
+    yield conn
+    conn.close()
+
+
+def _raised(action: Callable[[], object]) -> BaseException:
+    try:
+        action()
+    except (sqlite3.Error, OverflowError) as exc:
+        return exc
+    raise AssertionError("SQLite raised nothing")
+
+
+def _second(db: sqlite3.Connection) -> sqlite3.Connection:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return sqlite3.connect(row[2], isolation_level=None, timeout=0)
+
+
+def _stale_snapshot(db: sqlite3.Connection) -> BaseException:
+    db.execute("BEGIN")
+    db.execute('SELECT * FROM "p"').fetchall()  # this transaction's snapshot
+    other = _second(db)
+    other.execute("INSERT INTO \"p\" VALUES ('b', 'Bob')")  # commits a newer one
+    other.close()
+    try:
+        return _raised(lambda: db.execute("INSERT INTO \"p\" VALUES ('c', 'Cy')"))
+    finally:
+        db.execute("ROLLBACK")
+
+
+def _write_locked(db: sqlite3.Connection) -> BaseException:
+    other = _second(db)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        return _raised(lambda: db.execute("BEGIN IMMEDIATE"))
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def _table_locked(db: sqlite3.Connection) -> BaseException:
+    reading = db.execute('SELECT * FROM "p"')  # a statement still running on the table
+    try:
+        return _raised(lambda: db.execute('DROP TABLE "c"'))
+    finally:
+        reading.close()
+
+
+def _not_a_database(db: sqlite3.Connection) -> BaseException:
+    path = Path(db.execute("PRAGMA database_list").fetchone()[2]).with_name("junk.db")
+    path.write_bytes(b"this is no database " * 100)
+    junk = sqlite3.connect(path)
+    try:
+        return _raised(lambda: junk.execute("SELECT * FROM sqlite_master"))
+    finally:
+        junk.close()
+
+
+def _closed(db: sqlite3.Connection) -> BaseException:
+    gone = sqlite3.connect(":memory:")
+    gone.close()
+    return _raised(lambda: gone.execute("SELECT 1"))
+
+
+#: (row of ERRORS it is for, how SQLite raises it, the polynom class, words of the message)
+CASES: list[tuple[int, Callable[[sqlite3.Connection], BaseException], type, str]] = [
+    (
+        0,
+        lambda db: _raised(lambda: db.execute("INSERT INTO \"p\" VALUES ('b', 'Ann')")),
+        UniqueViolation,
+        "unique constraint violated on p.name",
+    ),
+    (
+        0,
+        lambda db: _raised(lambda: db.execute("INSERT INTO \"p\" VALUES ('a', 'Al')")),
+        UniqueViolation,
+        "unique constraint violated on p.id",
+    ),
+    (
+        1,
+        lambda db: _raised(lambda: db.execute("INSERT INTO \"p\" VALUES ('b', NULL)")),
+        NotNullViolation,
+        "p.name may not be NULL",
+    ),
+    (
+        2,
+        lambda db: _raised(lambda: db.execute("INSERT INTO \"c\" VALUES ('zz', 1)")),
+        ForeignKeyViolation,
+        "foreign key violated",
+    ),
+    (
+        3,
+        lambda db: _raised(lambda: db.execute("INSERT INTO \"c\" VALUES ('a', -1)")),
+        IntegrityError,
+        "CHECK constraint failed: n; statement",
+    ),
+    (4, _stale_snapshot, ConflictError, "its snapshot is out of date"),
+    (5, _write_locked, ConflictError, "holds the write lock"),
+    (5, _table_locked, ConflictError, "database table is locked"),
+    (
+        6,
+        lambda db: _raised(lambda: sqlite3.connect(Path("/nonexistent-dir") / "x.db")),
+        StoreConnectionError,
+        "unable to open database file",
+    ),
+    (6, _not_a_database, StoreConnectionError, "file is not a database"),
+    (7, _closed, StoreConnectionError, "Cannot operate on a closed database"),
+    (
+        8,
+        lambda db: _raised(lambda: db.execute("SELECT ?", (2**70,))),
+        StoreError,
+        "too large for SQLite",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "raise_it", "expected", "words"), CASES, ids=[case[3] for case in CASES]
+)
+def test_each_row_maps_what_sqlite_raises(
+    db: sqlite3.Connection,
+    row: int,
+    raise_it: Callable[[sqlite3.Connection], BaseException],
+    expected: type,
+    words: str,
+) -> None:
+    exc = raise_it(db)
+    error = map_error(exc, 'INSERT INTO "shop"."bike" ("x")\nVALUES (?)')
+    assert type(error) is expected is ERRORS[row].error
+    fixed = ERRORS[row].message.split("{", 1)[0]  # the row's own words, before a field
+    assert str(error).startswith(fixed), (str(error), fixed)
+    assert words in str(error)
+    if "{statement}" in ERRORS[row].message:
+        assert str(error).endswith('; statement: INSERT INTO "shop"."bike" ("x")')
+
+
+def test_every_row_has_a_case() -> None:
+    assert {case[0] for case in CASES} == set(range(len(ERRORS)))
+
+
+def test_what_no_row_matches_is_a_plain_store_error(db: sqlite3.Connection) -> None:
+    error = map_error(_raised(lambda: db.execute("SELEC 1")), "SELEC 1")
+    assert type(error) is StoreError
+    assert str(error) == 'near "SELEC": syntax error; statement: SELEC 1'
+    already = UniqueViolation("ours")
+    assert map_error(already, "SELECT 1") is already
+
+
+# -- through the store ---------------------------------------------------------------------
 
 
 def test_constraint_errors_are_mapped_and_roll_back(store: SqliteStore) -> None:

@@ -22,8 +22,6 @@ from polynom.stores.sqlite.translate.ddl import (
 )
 from polynom.stores.sqlite.translate.types import ColumnType
 
-# -- DDL ---------------------------------------------------------------------------------------
-
 
 def test_create_table_renders_sqlite_ddl_with_deferred_foreign_keys() -> None:
     cmd = parse_ddl(

@@ -12,9 +12,6 @@ def tr(sql: str, ns: str = "public") -> str:
     return translate(sql, ns).sql
 
 
-# -- DML: namespaces and names -------------------------------------------------------------
-
-
 def test_two_part_table_becomes_one_table_with_its_bare_name_as_alias() -> None:
     assert tr('SELECT "t"."a" FROM "ns"."t"') == 'SELECT "t"."a" FROM "ns.t" AS "t"'
 

@@ -10,8 +10,6 @@ import pytest
 from polynom.stores.sqlite.translate.literals import coerce
 from polynom.stores.sqlite.translate.parser import parse_type
 
-# -- coercion (defaults, SET TYPE) -------------------------------------------------------------
-
 
 @pytest.mark.parametrize(
     ("value", "type_text", "expected"),

@@ -7,8 +7,6 @@ import pytest
 from polynom.errors import StoreError
 from polynom.stores.sqlite.translate.tokens import COMMENT, QIDENT, STRING, WS, tokenize
 
-# -- tokenizer -------------------------------------------------------------------------------
-
 
 def test_tokenizer_keeps_strings_identifiers_and_comments_whole() -> None:
     sql = """SELECT 'it''s "x"."y"', "a""b" -- FROM "n"."t"\n/* FROM "n"."t" */ FROM x"""
