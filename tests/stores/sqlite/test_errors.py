@@ -97,55 +97,29 @@ def _closed(db: sqlite3.Connection) -> BaseException:
     return _raised(lambda: gone.execute("SELECT 1"))
 
 
+def _running(sql: str, *params: object) -> Callable[[sqlite3.Connection], BaseException]:
+    """What SQLite raises running ``sql`` on the test's database."""
+    return lambda db: _raised(lambda: db.execute(sql, params))
+
+
+def _opening_a_missing_directory(db: sqlite3.Connection) -> BaseException:
+    return _raised(lambda: sqlite3.connect(Path("/nonexistent-dir") / "x.db"))
+
+
 #: (row of ERRORS it is for, how SQLite raises it, the polynom class, words of the message)
 CASES: list[tuple[int, Callable[[sqlite3.Connection], BaseException], type, str]] = [
-    (
-        0,
-        lambda db: _raised(lambda: db.execute("INSERT INTO \"p\" VALUES ('b', 'Ann')")),
-        UniqueViolation,
-        "unique constraint violated on p.name",
-    ),
-    (
-        0,
-        lambda db: _raised(lambda: db.execute("INSERT INTO \"p\" VALUES ('a', 'Al')")),
-        UniqueViolation,
-        "unique constraint violated on p.id",
-    ),
-    (
-        1,
-        lambda db: _raised(lambda: db.execute("INSERT INTO \"p\" VALUES ('b', NULL)")),
-        NotNullViolation,
-        "p.name may not be NULL",
-    ),
-    (
-        2,
-        lambda db: _raised(lambda: db.execute("INSERT INTO \"c\" VALUES ('zz', 1)")),
-        ForeignKeyViolation,
-        "foreign key violated",
-    ),
-    (
-        3,
-        lambda db: _raised(lambda: db.execute("INSERT INTO \"c\" VALUES ('a', -1)")),
-        IntegrityError,
-        "CHECK constraint failed: n; statement",
-    ),
+    (0, _running("INSERT INTO \"p\" VALUES ('b', 'Ann')"), UniqueViolation, "on p.name"),
+    (0, _running("INSERT INTO \"p\" VALUES ('a', 'Al')"), UniqueViolation, "on p.id"),
+    (1, _running("INSERT INTO \"p\" VALUES ('b', NULL)"), NotNullViolation, "p.name may not"),
+    (2, _running("INSERT INTO \"c\" VALUES ('zz', 1)"), ForeignKeyViolation, "foreign key"),
+    (3, _running("INSERT INTO \"c\" VALUES ('a', -1)"), IntegrityError, "CHECK constraint"),
     (4, _stale_snapshot, ConflictError, "its snapshot is out of date"),
-    (5, _write_locked, ConflictError, "holds the write lock"),
-    (5, _table_locked, ConflictError, "database table is locked"),
-    (
-        6,
-        lambda db: _raised(lambda: sqlite3.connect(Path("/nonexistent-dir") / "x.db")),
-        StoreConnectionError,
-        "unable to open database file",
-    ),
+    (5, _write_locked, ConflictError, "(database is locked)"),
+    (5, _table_locked, ConflictError, "(database table is locked)"),
+    (6, _opening_a_missing_directory, StoreConnectionError, "unable to open database file"),
     (6, _not_a_database, StoreConnectionError, "file is not a database"),
     (7, _closed, StoreConnectionError, "Cannot operate on a closed database"),
-    (
-        8,
-        lambda db: _raised(lambda: db.execute("SELECT ?", (2**70,))),
-        StoreError,
-        "too large for SQLite",
-    ),
+    (8, _running("SELECT ?", 2**70), StoreError, "(Python int too large"),
 ]
 
 

@@ -126,3 +126,25 @@ def test_errors_become_driver_exceptions_with_useful_messages(server):
     cur.execute('SELECT COUNT(*) FROM "app"."item"')
     assert cur.fetchone() == [0]  # the failed statement rolled the transaction back
     con.close()
+
+
+def test_statements_run_on_any_store_even_one_without_namespaces(server):
+    """A stand-in may run on a store whose execute takes no namespace -- here Polypheny
+    itself (through another stand-in): statements pass through, their results come back."""
+    from polynom.stores.polypheny import PolyphenyStore
+    from polynom.testing import PrismServer
+
+    backing = PolyphenyStore(server.url)
+    try:
+        with PrismServer(backing, record_statements=True) as front:
+            con = connect(front)
+            cur = con.cursor()
+            insert(cur, 2)
+            con.commit()
+            cur.execute('SELECT "name" FROM "app"."item" WHERE "qty" > ?', (0,))
+            assert cur.fetchall() == [["item-1"]]
+            con.close()
+            assert len(front.statements) == 3
+    finally:
+        backing.close()
+    assert server.request_counts["commit_request"] == 1  # the back server got the commit
