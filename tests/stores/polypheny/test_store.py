@@ -13,7 +13,7 @@ from polynom.errors import (
     StoreConnectionError,
     UniqueViolation,
 )
-from polynom.stores._address import PolyphenyAddress
+from polynom.stores import PolyphenyAddress
 from polynom.stores.polypheny import PolyphenyStore
 from polynom.testing import PrismServer
 from tests.stores.polypheny._data import COUNT, INSERT, free_port
