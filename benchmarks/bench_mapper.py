@@ -1,318 +1,374 @@
-"""The mapper on the embedded store against SQLAlchemy 2.x ORM and raw sqlite3, in one run.
+"""polynom against SQLAlchemy's ORM, Peewee and raw sqlite3: the same model, in one run.
 
-    python benchmarks/bench_mapper.py [--rows 10000] [--memory-rows 100000]
+    python benchmarks/bench_mapper.py [--sizes 1000,10000,100000] [--rounds 5] [--runs 1]
+                                      [--sides polynom,SQLAlchemy,Peewee,sqlite3]
+                                      [--workloads insert,get,...] [--json PATH]
 
-Every peer works on the same SQLite file (its own table). Each workload is timed a few
-times and the best run is kept; the table prints the ratios the goals are set in:
-polynom / SQLAlchemy (goal: below 1 everywhere) and polynom / sqlite3 (goal: within 3x on
-the bulk insert).
+Each side has its own SQLite file with the same tables and index, in WAL mode with
+``synchronous=FULL`` and ``foreign_keys=ON`` (checked on every open connection before a
+table is printed). For each size -- ``n`` bikes belonging to ``n / 10`` owners -- every
+workload runs in rounds; in each round every side takes its turn, first place rotating,
+and a cell shows the best round. ``--runs 3`` repeats everything and adds the range of
+the runs' bests. Then the issue's targets, each marked as holding or missed (a report:
+the exit status says only whether the benchmark ran), and how cost grows with size.
+See ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import sqlite3
+import random
+import sys
 import tempfile
-import time
 import tracemalloc
-import uuid
 from collections.abc import Callable
-from decimal import Decimal
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy import orm
+import _mapper_data as data
+from _harness import (
+    Results,
+    SqliteSettings,
+    Table,
+    Target,
+    grid,
+    load_note,
+    render,
+    render_targets,
+    timed,
+    turn,
+)
+from _mapper_data import Side
 
-from polynom.application import Application
-from polynom.model.model import BaseModel
-from polynom.schema.field import Field
-from polynom.schema.polytypes import Boolean, Double, Integer, VarChar
-from polynom.schema.polytypes import Decimal as Dec
-from polynom.schema.schema import BaseSchema
-from polynom.session import Session
-
-# -- the three peers' models ---------------------------------------------------------------
-
-
-class BikeSchema(BaseSchema):
-    entity_name = "bike"
-    namespace_name = "bench"
-    fields = [
-        Field("brand", VarChar(30), nullable=False),
-        Field("model", VarChar(50)),
-        Field("price", Dec(10, 2)),
-        Field("weight", Double()),
-        Field("in_stock", Boolean()),
-        Field("year", Integer()),
-    ]
+EXPECTED = ("wal", 2, 1)  # journal_mode, synchronous (2 = FULL), foreign_keys
 
 
-class Bike(BaseModel):
-    schema = BikeSchema
+# -- the workloads -------------------------------------------------------------------------
 
 
-class _Base(orm.DeclarativeBase):
-    pass
+@dataclass
+class Prepared:
+    """What one side needs for one size: its owners, the rows to insert, the current ids."""
+
+    side: Side
+    rows: list[data.BikeRow]
+    tx_rows: list[data.BikeRow]
+    ids: list[str]
 
 
-class SaBike(_Base):
-    __tablename__ = "sa_bike"
-    id: orm.Mapped[str] = orm.mapped_column(sa.String(36), primary_key=True)
-    brand: orm.Mapped[str] = orm.mapped_column(sa.String(30))
-    model: orm.Mapped[str | None] = orm.mapped_column(sa.String(50))
-    price: orm.Mapped[Decimal | None] = orm.mapped_column(sa.Numeric(10, 2))
-    weight: orm.Mapped[float | None] = orm.mapped_column(sa.Float)
-    in_stock: orm.Mapped[bool | None] = orm.mapped_column(sa.Boolean)
-    year: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
+Measure = Callable[[Prepared], tuple[float, Any]]
 
 
-def _values(i: int) -> dict[str, Any]:
-    return {
-        "brand": f"brand{i % 50}",
-        "model": f"model {i}",
-        "price": Decimal(i % 5000) + Decimal("0.99"),
-        "weight": 8.5 + i % 7,
-        "in_stock": i % 2 == 0,
-        "year": 1990 + i % 30,
-    }
+def _insert(p: Prepared) -> tuple[float, Any]:
+    seconds, ids = timed(lambda _: p.side.insert(p.rows), setup=p.side.clear_bikes)
+    p.ids = ids
+    return seconds, len(ids)
 
 
-# -- timing --------------------------------------------------------------------------------
+def _get(p: Prepared) -> tuple[float, Any]:
+    ids = list(p.ids)
+    random.Random(12).shuffle(ids)
+    return timed(lambda _: p.side.get_each(ids))
 
 
-def best_of(runs: int, setup: Callable[[], Any], work: Callable[[Any], None]) -> float:
-    times = []
-    for _ in range(runs):
-        state = setup()
-        gc.collect()
-        start = time.perf_counter()
-        work(state)
-        times.append(time.perf_counter() - start)
-    return min(times)
+def _update(p: Prepared) -> tuple[float, Any]:
+    return timed(p.side.update, setup=p.side.load_all, teardown=p.side.release)
 
 
-def peak_memory(work: Callable[[], Any]) -> int:
+def _transactions(p: Prepared) -> tuple[float, Any]:
+    seconds, ids = timed(lambda _: p.side.transactions(p.tx_rows))
+    p.side.delete_bikes(ids)
+    return seconds, len(ids)
+
+
+def _query(method: str, argument: Callable[[], Any] | None = None) -> Measure:
+    def measure(p: Prepared) -> tuple[float, Any]:
+        work = getattr(p.side, method)
+        if argument is None:
+            return timed(lambda _: work())
+        arg = argument()
+        return timed(lambda _: work(arg))
+
+    return measure
+
+
+@dataclass
+class Workload:
+    key: str
+    label: str
+    measure: Measure
+
+
+WORKLOADS = [
+    Workload("insert", "insert all, one commit", _insert),
+    Workload("get", "get each by id", _get),
+    Workload("filter", f"{data.QUERIES} filters, a tenth each", _query("filters", data.bands)),
+    Workload("update", "update all, tracked", _update),
+    Workload("lazy", "owners' bikes, lazy (N+1)", _query("lazy")),
+    Workload("eager", "owners' bikes, eager", _query("eager")),
+    Workload("count", f"{data.QUERIES} counts, Decimal filter", _query("count", data.count_lows)),
+    Workload("exists", f"{data.QUERIES} exists", _query("exists", data.exists_brands)),
+    Workload(
+        "page-price",
+        f"{data.PAGES} pages by Decimal",
+        _query("page_by_price", data.page_offsets),
+    ),
+    Workload(
+        "page-model",
+        f"{data.PAGES} pages by VarChar",
+        _query("page_by_model", data.page_offsets),
+    ),
+    Workload("tx", "1-row transactions", _transactions),
+]
+MEMORY = Workload("memory", "peak memory, all held", _query("load_all"))
+LABELS = {w.key: w.label for w in [*WORKLOADS, MEMORY]}
+
+
+def _peak_memory(p: Prepared) -> tuple[int, int]:
+    """Peak bytes allocated while loading every bike and holding them, and how many."""
     gc.collect()
     tracemalloc.start()
-    kept = work()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    del kept
-    return peak
+    try:
+        loaded = p.side.load_all()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    held = len(loaded[1]) if isinstance(loaded, tuple) else len(loaded)
+    p.side.release(loaded)
+    return peak, held
 
 
-# -- the peers -----------------------------------------------------------------------------
+# -- the sides -----------------------------------------------------------------------------
 
 
-class Polynom:
-    name = "polynom"
+def available_sides() -> tuple[dict[str, Callable[[], Side]], list[str]]:
+    """The sides that can run here, and a note for each that cannot (a peer missing)."""
+    from _side_polynom import PolynomSide
+    from _side_sqlite3 import Sqlite3Side
 
-    def __init__(self, path: Path) -> None:
-        self.app = Application(str(uuid.uuid4()), f"sqlite:///{path}", schemas=[BikeSchema])
-        self.app.__enter__()
+    makers: dict[str, Callable[[], Side]] = {"polynom": PolynomSide}
+    missing = []
+    try:
+        from _side_sqlalchemy import SqlAlchemySide
 
-    def clear(self) -> None:
-        with Session(self.app) as s:
-            s.execute('DELETE FROM "bench"."bike"')
-            s.commit()
+        makers["SQLAlchemy"] = SqlAlchemySide
+    except ImportError:
+        missing.append("SQLAlchemy is not installed (pip install -e '.[bench]')")
+    try:
+        from _side_peewee import PeeweeSide
 
-    def insert(self, n: int) -> list[str]:
-        with Session(self.app) as s:
-            bikes = [Bike(**_values(i)) for i in range(n)]
-            s.add_all(bikes)
-            s.commit()
-        return [b._entry_id for b in bikes]
-
-    def get_each(self, ids: list[str]) -> None:
-        with Session(self.app) as s:
-            query = Bike.query(s)
-            for entry_id in ids:
-                query.get(entry_id)
-
-    def filter_queries(self, count: int, size: int) -> None:
-        for q in range(count):
-            low = Decimal((q * 37) % 4000)
-            with Session(self.app) as s:
-                rows = Bike.query(s).filter(Bike.price >= low).limit(size).all()
-                assert len(rows) == size
-
-    def load_all(self) -> Any:
-        s = Session(self.app).__enter__()
-        return s, Bike.query(s).all()
-
-    def update_all(self, state: Any) -> None:
-        s, bikes = state
-        for bike in bikes:
-            bike.weight = bike.weight + 1
-        s.commit()
-
-    def hold(self) -> Any:
-        s = Session(self.app).__enter__()
-        models = Bike.query(s).all()
-        return s, models
+        makers["Peewee"] = PeeweeSide
+    except ImportError:
+        missing.append("Peewee is not installed (pip install -e '.[bench]')")
+    makers["sqlite3"] = Sqlite3Side
+    return makers, missing
 
 
-class SqlAlchemy:
-    name = "SQLAlchemy ORM"
-
-    def __init__(self, path: Path) -> None:
-        self.engine = sa.create_engine(f"sqlite:///{path}")
-        _Base.metadata.create_all(self.engine)
-        self.Session = orm.sessionmaker(self.engine, expire_on_commit=False)
-
-    def clear(self) -> None:
-        with self.Session() as s:
-            s.execute(sa.delete(SaBike))
-            s.commit()
-
-    def insert(self, n: int) -> list[str]:
-        with self.Session() as s:
-            bikes = [SaBike(id=str(uuid.uuid4()), **_values(i)) for i in range(n)]
-            s.add_all(bikes)
-            s.commit()
-        return [b.id for b in bikes]
-
-    def get_each(self, ids: list[str]) -> None:
-        with self.Session() as s:
-            for entry_id in ids:
-                s.get(SaBike, entry_id)
-
-    def filter_queries(self, count: int, size: int) -> None:
-        for q in range(count):
-            low = Decimal((q * 37) % 4000)
-            with self.Session() as s:
-                rows = s.scalars(sa.select(SaBike).where(SaBike.price >= low).limit(size)).all()
-                assert len(rows) == size
-
-    def load_all(self) -> Any:
-        s = self.Session()
-        return s, s.scalars(sa.select(SaBike)).all()
-
-    def update_all(self, state: Any) -> None:
-        s, bikes = state
-        for bike in bikes:
-            bike.weight = bike.weight + 1
-        s.commit()
-        s.close()
-
-    def hold(self) -> Any:
-        s = self.Session()
-        return s, s.scalars(sa.select(SaBike)).all()
+# -- running -------------------------------------------------------------------------------
 
 
-class RawSqlite:
-    name = "sqlite3"
+def _title(n: int) -> str:
+    return f"{n:,} bikes, {len(data.owner_names(n)):,} owners"
 
-    def __init__(self, path: Path) -> None:
-        self.conn = sqlite3.connect(path, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS raw_bike (id TEXT PRIMARY KEY, brand TEXT, model TEXT, "
-            "price TEXT, weight REAL, in_stock INTEGER, year INTEGER)"
-        )
 
-    def clear(self) -> None:
-        self.conn.execute("DELETE FROM raw_bike")
+def run_size(
+    makers: dict[str, Callable[[], Side]],
+    n: int,
+    workloads: list[Workload],
+    memory: bool,
+    rounds: int,
+    run: int,
+    results: Results,
+    directory: str | None,
+) -> None:
+    names = list(makers)
+    table = results.table(_title(n), names)
+    probe = SqliteSettings().install()
+    with tempfile.TemporaryDirectory(prefix="bench_mapper_", dir=directory) as tmp:
+        prepared = []
+        for name, make in makers.items():
+            side = make()
+            with probe.running(name):
+                side.open(tmp)
+                owners = side.add_owners(data.owner_names(n))
+            tx = min(data.TRANSACTIONS, n)
+            rows, tx_rows = data.bike_rows(n, owners), data.bike_rows(tx, owners, start=n)
+            prepared.append(Prepared(side, rows, tx_rows, []))
+            if not any(w.key == "insert" for w in workloads):  # the others need the rows
+                with probe.running(name):
+                    prepared[-1].ids = side.insert(rows)
+        try:
+            for r in range(rounds):
+                for k, workload in enumerate(workloads):
+                    checks = {}
+                    for p in turn(prepared, r + k):
+                        with probe.running(p.side.name):
+                            seconds, checks[p.side.name] = workload.measure(p)
+                        table.add(workload.label, p.side.name, run, seconds)
+                    if len(set(checks.values())) > 1:
+                        sys.exit(
+                            f"{_title(n)}, {workload.label}: the sides did different work: {checks}"
+                        )
+                if r == 0:
+                    settings = probe.check(EXPECTED, names)
+                    if run == 0 and settings not in results.notes:
+                        results.notes.append(settings)
+            if memory:
+                held = {}
+                for p in turn(prepared, run):
+                    with probe.running(p.side.name):
+                        peak, held[p.side.name] = _peak_memory(p)
+                    table.add(MEMORY.label, p.side.name, run, peak, unit="B")
+                if len(set(held.values())) > 1:
+                    sys.exit(f"{_title(n)}, memory: the sides held different rows: {held}")
+        finally:
+            for p in prepared:
+                p.side.close()
+            probe.uninstall()
 
-    def insert(self, n: int) -> list[str]:
-        rows = []
-        for i in range(n):
-            v = _values(i)
-            rows.append(
-                (
-                    str(uuid.uuid4()),
-                    v["brand"],
-                    v["model"],
-                    str(v["price"]),
-                    v["weight"],
-                    int(v["in_stock"]),
-                    v["year"],
-                )
+
+# -- reporting -----------------------------------------------------------------------------
+
+RATIOS = [
+    ("pn/sqlite3", "polynom", "sqlite3"),
+    ("pn/SA", "polynom", "SQLAlchemy"),
+    ("pn/Peewee", "polynom", "Peewee"),
+]
+
+
+def targets() -> list[Target]:
+    """The issue's goals, as bounds on ratios measured in the same run."""
+    out = []
+    floor = {
+        "insert": 2.0,
+        "get": 2.0,
+        "update": 2.0,
+        "eager": 2.0,
+        "count": 1.5,
+        "exists": 1.5,
+        "page-price": 1.5,
+        "page-model": 1.5,
+        "filter": 3.0,
+        "lazy": 3.0,
+        "tx": 1.3,
+    }
+    for w in WORKLOADS:
+        for peer in ("SQLAlchemy", "Peewee"):  # "faster than": below 1
+            out.append(Target(f"{w.label}: pn/{peer}", w.label, "polynom", peer, 1, strict=True))
+        if w.key in floor:
+            out.append(
+                Target(f"{w.label}: pn/sqlite3", w.label, "polynom", "sqlite3", floor[w.key])
             )
-        self.conn.execute("BEGIN")
-        self.conn.executemany("INSERT INTO raw_bike VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-        self.conn.execute("COMMIT")
-        return [r[0] for r in rows]
-
-    def get_each(self, ids: list[str]) -> None:
-        for entry_id in ids:
-            self.conn.execute("SELECT * FROM raw_bike WHERE id = ?", (entry_id,)).fetchone()
-
-    def filter_queries(self, count: int, size: int) -> None:
-        for q in range(count):
-            low = (q * 37) % 4000
-            rows = self.conn.execute(
-                "SELECT * FROM raw_bike WHERE CAST(price AS REAL) >= ? LIMIT ?", (low, size)
-            ).fetchall()
-            assert len(rows) == size
-
-    def load_all(self) -> Any:
-        return self.conn.execute("SELECT id, weight FROM raw_bike").fetchall()
-
-    def update_all(self, rows: Any) -> None:
-        self.conn.execute("BEGIN")
-        self.conn.executemany(
-            "UPDATE raw_bike SET weight = ? WHERE id = ?", [(w + 1, i) for i, w in rows]
-        )
-        self.conn.execute("COMMIT")
-
-    def hold(self) -> Any:
-        return self.conn.execute("SELECT * FROM raw_bike").fetchall()
+    out.append(Target(f"{MEMORY.label}: pn/SQLAlchemy", MEMORY.label, "polynom", "SQLAlchemy", 0.8))
+    return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rows", type=int, default=10_000)
-    parser.add_argument("--memory-rows", type=int, default=100_000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    n, runs = args.rows, args.runs
+#: polynom's growth over sqlite3's that still counts as "no faster": rounds of one size
+#: vary by a few percent, and a growth factor divides two such figures.
+GROWTH_SLACK = 1.10
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.db"
-        peers = [Polynom(path), SqlAlchemy(path), RawSqlite(path)]
-        results: dict[str, dict[str, float]] = {}
-        for peer in peers:
-            r = results[peer.name] = {}
 
-            def fresh(peer: Any = peer) -> None:
-                peer.clear()
+def growth(tables: list[Table], names: list[str]) -> str:
+    """How each side's best grows from the smallest size to each larger one, and polynom's
+    growth over sqlite3's (the goal: at most 1, within ``GROWTH_SLACK`` -- growing no faster
+    than the floor)."""
+    first, rest = tables[0], tables[1:]
+    header = ["workload"]
+    for t in rest:
+        header += [f"{c} x{_rows(t) // _rows(first)}" for c in names]
+        if "polynom" in names and "sqlite3" in names:
+            header.append("pn/sqlite3")
+    lines = []
+    for workload in first.rows:
+        line = [workload]
+        for t in rest:
+            grown = {}
+            for c in names:
+                a, b = first.rows[workload].best(c), t.rows.get(workload)
+                value = b.best(c) if b else None
+                grown[c] = value / a if a and value else None
+                line.append(f"{grown[c]:.1f}" if grown[c] else "-")
+            if "polynom" in names and "sqlite3" in names:
+                pn, raw = grown.get("polynom"), grown.get("sqlite3")
+                ok = pn is not None and raw is not None and pn / raw <= GROWTH_SLACK
+                line.append(f"{pn / raw:.2f} {'holds' if ok else 'MISSED'}" if pn and raw else "-")
+        lines.append(line)
+    return grid(header, lines)
 
-            r["insert"] = best_of(runs, fresh, lambda _s, peer=peer: peer.insert(n))
-            peer.clear()
-            ids = peer.insert(n)
-            r["get by id"] = best_of(
-                runs, lambda: None, lambda _s, peer=peer, ids=ids: peer.get_each(ids)
-            )
-            r["filter x100"] = best_of(
-                runs, lambda: None, lambda _s, peer=peer: peer.filter_queries(100, 1000)
-            )
-            r["update"] = best_of(runs, peer.load_all, peer.update_all)
-            peer.clear()
-            peer.insert(args.memory_rows)
-            r["memory"] = peak_memory(peer.hold)
-            peer.clear()
 
-    ours, sa_, raw = (results[p.name] for p in peers)
-    print(f"\nrows={n}, memory rows={args.memory_rows}, best of {runs}")
-    header = (
-        f"{'workload':<14}{'polynom':>12}{'SQLAlchemy':>12}{'sqlite3':>12}{'vs SA':>9}{'vs raw':>9}"
+def _rows(table: Table) -> int:
+    return int(table.title.split()[0].replace(",", ""))
+
+
+def report(results: Results, names: list[str]) -> str:
+    tables = list(results.tables.values())
+    rounds, runs = results.settings["rounds"], results.settings["runs"]
+    how = f"best of {rounds} rounds" + (
+        f"; {runs} runs, in brackets the range of the runs' bests" if runs > 1 else ""
     )
-    print(header)
-    print("-" * len(header))
-    for key in ["insert", "get by id", "filter x100", "update", "memory"]:
-        unit = (
-            (lambda v: f"{v / 2**20:.1f}MiB")
-            if key == "memory"
-            else (lambda v: f"{v * 1000:.0f}ms")
+    parts = [f"bench_mapper: {', '.join(names)} ({how})", *results.notes]
+    for table in tables:
+        parts.append(render(table, RATIOS))
+    if "polynom" in names:
+        parts.append("Targets (polynom against peers measured in the same run):")
+        chosen = [t for t in targets() if t.den in names and t.workload in tables[0].rows]
+        parts.append(render_targets(chosen, tables, [f"{_rows(t):,} bikes" for t in tables]))
+    if len(tables) > 1:
+        parts.append(
+            f"Growth of the best from {tables[0].title} (figure at a size / at the smallest; "
+            f"pn/sqlite3 holds up to {GROWTH_SLACK:g}):"
         )
-        print(
-            f"{key:<14}{unit(ours[key]):>12}{unit(sa_[key]):>12}{unit(raw[key]):>12}"
-            f"{ours[key] / sa_[key]:>9.2f}{ours[key] / raw[key]:>9.2f}"
-        )
+        parts.append(growth(tables, names))
+    return "\n\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", default="1000,10000,100000", help="bikes per table, comma separated"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="turns per side per workload (best)")
+    parser.add_argument("--runs", type=int, default=1, help="repeat everything; report the range")
+    parser.add_argument("--sides", help="comma separated; default: every one installed")
+    keys = ",".join(w.key for w in [*WORKLOADS, MEMORY])
+    parser.add_argument("--workloads", help=f"comma separated, of {keys}; default: all")
+    parser.add_argument("--dir", help="where the database files go (default: a temporary dir)")
+    parser.add_argument("--json", help="also write every sample here (for compare.py)")
+    args = parser.parse_args(argv)
+
+    makers, missing = available_sides()
+    if args.sides:
+        wanted = [s.strip() for s in args.sides.split(",")]
+        unknown = [s for s in wanted if s not in makers]
+        if unknown:
+            parser.error(
+                f"cannot run {', '.join(unknown)} here: {'; '.join(missing) or 'unknown side'}"
+            )
+        makers = {s: makers[s] for s in wanted}
+    chosen = [w.strip() for w in args.workloads.split(",")] if args.workloads else list(LABELS)
+    unknown = [w for w in chosen if w not in LABELS]
+    if unknown:
+        parser.error(f"unknown workloads {', '.join(unknown)}; choose from {keys}")
+    workloads = [w for w in WORKLOADS if w.key in chosen]
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",")]
+
+    results = Results(
+        "bench_mapper",
+        {"sizes": sizes, "rounds": args.rounds, "runs": args.runs, "sides": list(makers)},
+    )
+    if not args.sides:  # say which peers are missing from the default
+        results.notes.extend(missing)
+    results.notes.append(f"at the start: {load_note()}")
+    for run in range(args.runs):
+        for n in sizes:
+            run_size(makers, n, workloads, "memory" in chosen, args.rounds, run, results, args.dir)
+    results.notes.append(f"at the end: {load_note()}")
+    print(report(results, list(makers)))
+    if args.json:
+        results.write(args.json)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
