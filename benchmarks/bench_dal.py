@@ -1,21 +1,24 @@
-"""Per-request cost of the polynom DAL against bare polydatum on a raw sqlite3 connection.
+"""Per-request cost of the polynom DAL against bare polydatum on raw sqlite3 connections.
+
+    python benchmarks/bench_dal.py [--requests 5000] [--threads 8] [--rounds 5] [--runs 1]
+                                   [--leak-contexts 10000] [--json PATH]
 
 One "request" = open a context, ``get`` one entry by id, exit (commit). Compared:
 
-- ``bare``          polydatum DataManager + a resource lending raw ``sqlite3`` connections
+- ``bare``          polydatum ``DataManager`` + a resource lending raw ``sqlite3`` connections
                     from a queue + a commit/rollback middleware + a service running
                     ``SELECT ... WHERE id = ?`` (the floor: what polydatum itself costs)
 - ``polynom DAL``   ``create_data_manager(app)`` + ``ModelService`` -- the real thing
-- ``session only``  the same read with a bare ``Session`` (no polydatum), to split the
+- ``Session only``  the same read with a bare ``Session`` (no polydatum), to split the
                     DAL's own cost from the mapper's
 
-Then throughput with 8 threads, and a leak check: 10,000 contexts of which a tenth raise
-must leave no connection checked out. Both sides use a file database of the same shape.
-
-The contenders take turns, and each figure is the best of several runs: on a shared
-machine the noise then hits all of them alike.
-
-Run: ``.venv/bin/python benchmarks/bench_dal.py [--requests N] [--threads 8] [--rounds 5]``
+Both databases are files of the same shape, in WAL mode with ``synchronous=FULL`` and
+``foreign_keys=ON`` -- polynom's store sets them, the bare side sets them by hand, and
+every open connection is asked before a table is printed. Each round runs every
+contender in turn (first place rotating): ``--requests`` requests on one thread, then the
+same number spread over ``--threads`` threads; a cell is the best round, and with
+``--runs`` the range of the runs' bests. Last, a leak check: contexts of which a tenth
+raise must leave no connection checked out (the exit status says whether none was).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from _harness import Results, SqliteSettings, Target, load_note, render, render_targets, turn
 from polydatum import DataManager, Service
 
 from polynom.application import Application
@@ -44,6 +48,9 @@ from polynom.services import ModelService
 from polynom.session import Session
 
 ROWS = 1000
+EXPECTED = ("wal", 2, 1)  # journal_mode, synchronous (2 = FULL), foreign_keys
+BARE, DAL, SESSION = "bare polydatum + sqlite3", "polynom DAL", "Session only"
+ONE, MANY = "1 thread, per request", "{threads} threads, throughput"
 
 
 class BenchItemSchema(BaseSchema):
@@ -59,13 +66,20 @@ class BenchItem(BaseModel):
 # -- the bare side: polydatum + raw sqlite3 ----------------------------------------------------
 
 
+def _raw_connection(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False)
+    for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
 class _RawPool:
     """A minimal pool of sqlite3 connections (what a hand-rolled app would have)."""
 
     def __init__(self, path: Path, size: int) -> None:
         self._q: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
         for _ in range(size):
-            self._q.put(sqlite3.connect(path, check_same_thread=False))
+            self._q.put(_raw_connection(path))
 
     def acquire(self) -> sqlite3.Connection:
         return self._q.get(timeout=30)
@@ -114,28 +128,17 @@ def bare_data_manager(path: Path, pool_size: int) -> Any:
 # -- measuring ---------------------------------------------------------------------------------
 
 
-def per_request(
-    fns: dict[str, Callable[[str], Any]], ids: list[str], n: int, rounds: int
-) -> dict[str, float]:
-    """Microseconds per call of each of ``fns``: the best of ``rounds`` runs of ``n`` calls.
-
-    The runs take turns (one of each per round), so that a noisy neighbour slowing the
-    machine down for a while hits every contender alike.
-    """
-    best = dict.fromkeys(fns, float("inf"))
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            picks = [random.choice(ids) for _ in range(n)]
-            start = time.perf_counter()
-            for entry_id in picks:
-                fn(entry_id)
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: seconds / n * 1e6 for name, seconds in best.items()}
+def one_thread(fn: Callable[[str], Any], picks: list[str]) -> float:
+    """Microseconds per request, one request after another."""
+    start = time.perf_counter()
+    for entry_id in picks:
+        fn(entry_id)
+    return (time.perf_counter() - start) / len(picks) * 1e6
 
 
 def throughput(fn: Callable[[str], Any], ids: list[str], n: int, threads: int) -> float:
     """Requests per second with ``threads`` threads doing ``n`` requests in all."""
-    each = n // threads
+    each = max(1, n // threads)
     barrier = threading.Barrier(threads + 1)
     errors: list[BaseException] = []
 
@@ -145,7 +148,7 @@ def throughput(fn: Callable[[str], Any], ids: list[str], n: int, threads: int) -
         try:
             for entry_id in picks:
                 fn(entry_id)
-        except BaseException as exc:  # pragma: no cover - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     pool = [threading.Thread(target=work) for _ in range(threads)]
@@ -161,111 +164,156 @@ def throughput(fn: Callable[[str], Any], ids: list[str], n: int, threads: int) -
     return each * threads / elapsed
 
 
+def leak_check(dm: Any, ids: list[str], contexts: int) -> tuple[int, float]:
+    """Run ``contexts`` contexts of which a tenth raise after touching data."""
+
+    class _Fail(Exception):
+        pass
+
+    failures = 0
+    start = time.perf_counter()
+    for k in range(contexts):
+        try:
+            with dm.context(meta={"user": "bench"}) as ctx:
+                ctx.dal.items.get(ids[k % len(ids)])
+                if k % 10 == 0:
+                    raise _Fail
+        except _Fail:
+            failures += 1
+    return failures, time.perf_counter() - start
+
+
+def run(args: argparse.Namespace, run_no: int, results: Results, leak: bool) -> int:
+    """One run: fresh databases, ``args.rounds`` rounds; returns connections leaked."""
+    probe = SqliteSettings().install()
+    many = MANY.format(threads=args.threads)
+    table = results.table(
+        "one request: open a context, get one entry by id, commit", [BARE, DAL, SESSION]
+    )
+    with tempfile.TemporaryDirectory(prefix="bench_dal_", dir=args.dir) as tmp:
+        bare_path = Path(tmp) / "bare.db"
+        ids = [str(uuid.uuid4()) for _ in range(ROWS)]
+        with probe.running(BARE):
+            raw = _raw_connection(bare_path)
+            raw.execute("CREATE TABLE items (id VARCHAR(36) PRIMARY KEY, name TEXT, price INTEGER)")
+            raw.executemany(
+                "INSERT INTO items VALUES (?, ?, ?)",
+                [(i, f"item{n}", n) for n, i in enumerate(ids)],
+            )
+            raw.commit()
+            raw.close()
+        with probe.running("polynom"):
+            app = Application(str(uuid.uuid4()), f"sqlite:///{Path(tmp) / 'polynom.db'}")
+            app.__enter__()
+        try:
+            with probe.running("polynom"), Session(app) as session:
+                session.add_all(
+                    BenchItem(_entry_id=i, name=f"item{n}", price=n) for n, i in enumerate(ids)
+                )
+                session.commit()
+            pool = app.store.pool  # type: ignore[attr-defined]
+            with probe.running(BARE):
+                bare = bare_data_manager(bare_path, pool.max_size)
+            dm = create_data_manager(app, services={"items": ModelService(BenchItem)})
+
+            def bare_request(entry_id: str) -> Any:
+                with bare.context(meta={"user": "bench"}) as ctx:
+                    return ctx.dal.items.get(entry_id)
+
+            def dal_request(entry_id: str) -> Any:
+                with dm.context(meta={"user": "bench"}) as ctx:
+                    return ctx.dal.items.get(entry_id)
+
+            def session_request(entry_id: str) -> Any:
+                with Session(app, log_user="bench") as s:
+                    item = BenchItem.query(s).get(entry_id)
+                    s.commit()
+                    return item
+
+            if bare_request(ids[0])["name"] != "item0" or dal_request(ids[0]).name != "item0":
+                sys.exit("the contenders do not read the same entry")
+            contenders = {BARE: bare_request, DAL: dal_request, SESSION: session_request}
+            owner = {BARE: BARE, DAL: "polynom", SESSION: "polynom"}
+            warm = [random.choice(ids) for _ in range(200)]
+            for name, fn in contenders.items():
+                with probe.running(owner[name]):
+                    one_thread(fn, warm)
+                    throughput(fn, ids, 200, args.threads)
+            for r in range(args.rounds):
+                for name in turn(list(contenders), r):
+                    picks = [random.choice(ids) for _ in range(args.requests)]
+                    with probe.running(owner[name]):
+                        us = one_thread(contenders[name], picks)
+                    table.add(ONE, name, run_no, us, unit="us")
+                for name in turn(list(contenders), r):
+                    with probe.running(owner[name]):
+                        rps = throughput(contenders[name], ids, args.requests, args.threads)
+                    table.add(many, name, run_no, rps, unit="req/s")
+            settings = probe.check(EXPECTED, [BARE, "polynom"])
+            if run_no == 0:
+                results.notes.append(settings)
+            if leak:
+                failures, seconds = leak_check(dm, ids, args.leak_contexts)
+                out = pool.size - pool.idle
+                results.notes.append(
+                    f"leak check: {args.leak_contexts} contexts, {failures} raised, "
+                    f"{seconds:.2f} s; connections still checked out: {out}"
+                )
+                return out
+            return 0
+        finally:
+            app.__exit__(None, None, None)
+            probe.uninstall()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--requests", type=int, default=5000, help="requests per round")
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=5, help="runs per contender (best)")
+    parser.add_argument("--rounds", type=int, default=5, help="turns per contender (best)")
+    parser.add_argument("--runs", type=int, default=1, help="repeat everything; report the range")
     parser.add_argument("--leak-contexts", type=int, default=10_000)
+    parser.add_argument("--dir", help="where the database files go (default: a temporary dir)")
+    parser.add_argument("--json", help="also write every sample here (for compare.py)")
     args = parser.parse_args(argv)
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench_dal_"))
-    bare_path = tmp / "bare.db"
-    ids = [str(uuid.uuid4()) for _ in range(ROWS)]
-    with sqlite3.connect(bare_path) as raw:
-        raw.execute("CREATE TABLE items (id VARCHAR(36) PRIMARY KEY, name TEXT, price INTEGER)")
-        raw.executemany(
-            "INSERT INTO items VALUES (?, ?, ?)", [(i, f"item{n}", n) for n, i in enumerate(ids)]
+    settings = {k: getattr(args, k) for k in ("requests", "threads", "rounds", "runs")}
+    results = Results("bench_dal", settings)
+    results.notes.append(f"at the start: {load_note()}")
+    leaked = 0
+    for run_no in range(args.runs):
+        leaked = run(args, run_no, results, leak=run_no == args.runs - 1)
+    results.notes.append(f"at the end: {load_note()}")
+
+    table = next(iter(results.tables.values()))
+    how = f"best of {args.rounds} rounds of {args.requests} requests" + (
+        f"; {args.runs} runs, in brackets the range of the runs' bests" if args.runs > 1 else ""
+    )
+    many = MANY.format(threads=args.threads)
+    print(f"bench_dal ({how})\n")
+    print(
+        render(
+            table,
+            [
+                ("DAL/bare", DAL, BARE),
+                ("Session/bare", SESSION, BARE),
+                ("DAL/Session", DAL, SESSION),
+            ],
         )
-    raw.close()
-
-    app = Application(str(uuid.uuid4()), f"sqlite:///{tmp / 'polynom.db'}")
-    with app:
-        with Session(app) as session:
-            session.add_all(
-                BenchItem(_entry_id=i, name=f"item{n}", price=n) for n, i in enumerate(ids)
-            )
-            session.commit()
-        pool = app.store.pool  # type: ignore[attr-defined]
-        bare = bare_data_manager(bare_path, pool.max_size)
-        dm = create_data_manager(app, services={"items": ModelService(BenchItem)})
-
-        def bare_request(entry_id: str) -> Any:
-            with bare.context(meta={"user": "bench"}) as ctx:
-                return ctx.dal.items.get(entry_id)
-
-        def dal_request(entry_id: str) -> Any:
-            with dm.context(meta={"user": "bench"}) as ctx:
-                return ctx.dal.items.get(entry_id)
-
-        def session_request(entry_id: str) -> Any:
-            with Session(app, log_user="bench") as s:
-                item = BenchItem.query(s).get(entry_id)
-                s.commit()
-                return item
-
-        assert bare_request(ids[0])["name"] == "item0"
-        assert dal_request(ids[0]).name == "item0"
-        contenders = {
-            "bare polydatum + sqlite3": bare_request,
-            "polynom DAL": dal_request,
-            "polynom Session only": session_request,
-        }
-        per_request(contenders, ids, 500, 1)  # warm up
-
-        n = args.requests
-        us = per_request(contenders, ids, n, args.rounds)
-        rps = dict.fromkeys(contenders, 0.0)
-        for _ in range(3):  # best of 3, taking turns as above
-            for name, fn in contenders.items():
-                rps[name] = max(rps[name], throughput(fn, ids, n, args.threads))
-
-        # leak check: a tenth of the contexts raise after touching data
-        class _Fail(Exception):
-            pass
-
-        failures = 0
-        start = time.perf_counter()
-        for k in range(args.leak_contexts):
-            try:
-                with dm.context(meta={"user": "bench"}) as ctx:
-                    ctx.dal.items.get(ids[k % ROWS])
-                    if k % 10 == 0:
-                        raise _Fail
-            except _Fail:
-                failures += 1
-        leak_s = time.perf_counter() - start
-        out = pool.size - pool.idle
-
-    base_us, base_rps = us["bare polydatum + sqlite3"], rps["bare polydatum + sqlite3"]
-    print(
-        f"\nper request: open a context, get one entry by id, commit  "
-        f"(n={n}, best of {args.rounds}; req/s: best of 3)"
     )
-    print(
-        f"{'':28} {'us/request':>11} {'x bare':>8} {'req/s ' + str(args.threads) + ' thr':>13}"
-        f" {'x bare':>8}"
-    )
-    for name in us:
+    dal_us, session_us, bare_us = (table.rows[ONE].best(c) for c in (DAL, SESSION, BARE))
+    if dal_us and session_us and bare_us:
         print(
-            f"{name:28} {us[name]:11.1f} {us[name] / base_us:8.2f} {rps[name]:13.0f}"
-            f" {base_rps / rps[name]:8.2f}"
+            f"\nthe DAL's own cost (DAL - Session only): {dal_us - session_us:.1f} us/request; "
+            f"polydatum's own (bare): {bare_us:.1f} us/request"
         )
-    dal_own = us["polynom DAL"] - us["polynom Session only"]
-    print(
-        f"\nthe DAL's own cost (DAL - Session only): {dal_own:.1f} us/request; "
-        f"polydatum's own (bare): {base_us:.1f} us/request"
-    )
-    print(
-        f"target: polynom DAL within 1.5x of bare -> "
-        f"{us['polynom DAL'] / base_us:.2f}x "
-        f"({'met' if us['polynom DAL'] / base_us <= 1.5 else 'NOT met'})"
-    )
-    print(
-        f"\nleak check: {args.leak_contexts} contexts, {failures} raised, "
-        f"{leak_s:.2f} s; connections still checked out: {out}"
-    )
-    return 0 if out == 0 else 1
+    goals = [Target(f"{w}: DAL/bare", w, DAL, BARE, 1.3) for w in (ONE, many)]
+    print("\nTarget (the issue's, with the same journal mode on both sides):")
+    print(render_targets(goals, [table], ["ratio"]))
+    print("\n" + "\n".join(results.notes))
+    if args.json:
+        results.write(args.json)
+    return 0 if leaked == 0 else 1
 
 
 if __name__ == "__main__":
