@@ -1,73 +1,110 @@
-"""The PolyNOM 0.3 side of bench_polynom03.py; runs in the 0.3 virtualenv (.benchvenv).
+"""One client of ``bench_polynom03.py``: the same bikes, written in one mapper's idiom.
 
-Protocol on stdin/stdout: prints ``ready`` after each phase with its wall time, and waits
-for a line on stdin before starting the next, so the parent can read the stand-in's
-request counter between phases. Usage: ``python _polynom03_workload.py PORT ROWS``.
+    python _prism_workload.py IDIOM PORT ROWS
+
+``IDIOM`` is ``ours`` (polynom-dal, run by our interpreter) or one of PolyNOM 0.3's two ways
+to write a model's ``__init__`` (run by the ``.benchvenv`` interpreter, where ``polynom`` is
+0.3.2): ``super-first`` calls ``super().__init__()`` before setting the fields, so 0.3's
+snapshot is empty and its flush sends one extra UPDATE per inserted model; ``fields-first``
+sets them before, so the snapshot already holds them.
+
+Protocol: prints ``started`` once connected; then, for each phase (insert, read, update),
+waits for a line on stdin, runs the phase and prints ``NAME WALL CPU`` (seconds of wall
+time and of this process's CPU time), so the parent can read the stand-in's counters and
+clocks between phases.
 """
 
-# ruff: noqa
+# ruff: noqa: E402
 import sys
 import time
 import uuid
 
+idiom, port, rows = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+if idiom not in ("ours", "super-first", "fields-first"):
+    sys.exit(f"unknown idiom {idiom!r}")
+
 from polynom.application import Application
-from polynom.session import Session
 from polynom.model.model import BaseModel
-from polynom.model.model_registry import polynom_model
-from polynom.schema.schema_registry import polynom_schema
-from polynom.schema.schema import BaseSchema
 from polynom.schema.field import Field
-from polynom.schema.polytypes import VarChar, Integer, Double
+from polynom.schema.polytypes import Double, Integer, VarChar
+from polynom.schema.schema import BaseSchema
+from polynom.session import Session
 
-port, rows = int(sys.argv[1]), int(sys.argv[2])
+FIELDS = [
+    Field("brand", VarChar(30), nullable=False),
+    Field("model", VarChar(50)),
+    Field("weight", Double()),
+    Field("year", Integer()),
+]
+
+if idiom == "ours":
+
+    class BikeSchema(BaseSchema):
+        entity_name = "bike"
+        fields = FIELDS
+
+    class Bike(BaseModel):
+        schema = BikeSchema
+
+    def make(i: int) -> Bike:
+        return Bike(
+            brand=f"brand{i % 50}", model=f"model {i}", weight=8.5 + i % 7, year=1990 + i % 30
+        )
+
+else:
+    from polynom.model.model_registry import polynom_model
+    from polynom.schema.schema_registry import polynom_schema
+
+    @polynom_schema
+    class BikeSchema(BaseSchema):
+        entity_name = "bike"
+        fields = FIELDS
+
+    @polynom_model
+    class Bike(BaseModel):
+        schema = BikeSchema()
+
+        if idiom == "super-first":
+
+            def __init__(self, brand, model, weight, year, _entry_id=None):
+                super().__init__(_entry_id)
+                self.brand, self.model, self.weight, self.year = brand, model, weight, year
+
+        else:
+
+            def __init__(self, brand, model, weight, year, _entry_id=None):
+                self.brand, self.model, self.weight, self.year = brand, model, weight, year
+                super().__init__(_entry_id)
+
+    def make(i: int) -> Bike:
+        return Bike(f"brand{i % 50}", f"model {i}", 8.5 + i % 7, 1990 + i % 30)
 
 
-@polynom_schema
-class BikeSchema(BaseSchema):
-    entity_name = "bike"
-    fields = [
-        Field("brand", VarChar(30), nullable=False),
-        Field("model", VarChar(50)),
-        Field("weight", Double()),
-        Field("year", Integer()),
-    ]
+def insert(app: Application) -> None:
+    with Session(app) as s:
+        s.add_all([make(i) for i in range(rows)])
+        s.commit()
 
 
-@polynom_model
-class Bike(BaseModel):
-    schema = BikeSchema()
-
-    def __init__(self, brand, model, weight, year, _entry_id=None):
-        super().__init__(_entry_id)
-        self.brand, self.model, self.weight, self.year = brand, model, weight, year
+def read(app: Application) -> None:
+    with Session(app) as s:
+        found = len(Bike.query(s).all())
+    if found != rows:
+        sys.exit(f"read {found} bikes, not {rows}")
 
 
-def phase(name, work):
-    sys.stdin.readline()
-    start = time.perf_counter()
-    work()
-    print(f"{name} {time.perf_counter() - start:.6f}", flush=True)
+def update(app: Application) -> None:
+    with Session(app) as s:
+        for bike in Bike.query(s).all():
+            bike.weight = bike.weight + 1
+        s.commit()
 
 
 with Application(str(uuid.uuid4()), ("127.0.0.1", port)) as app:
     print("started", flush=True)
-
-    def insert():
-        with Session(app) as s:
-            for i in range(rows):
-                s.add(Bike(f"brand{i % 50}", f"model {i}", 8.5 + i % 7, 1990 + i % 30))
-            s.commit()
-
-    def read():
-        with Session(app) as s:
-            assert len(Bike.query(s).all()) == rows
-
-    def update():
-        with Session(app) as s:
-            for bike in Bike.query(s).all():
-                bike.weight = bike.weight + 1
-            s.commit()
-
-    phase("insert", insert)
-    phase("read", read)
-    phase("update", update)
+    for phase in (insert, read, update):
+        sys.stdin.readline()
+        wall, cpu = time.perf_counter(), time.process_time()
+        phase(app)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"{phase.__name__} {wall:.6f} {cpu:.6f}", flush=True)
