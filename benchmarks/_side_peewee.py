@@ -110,14 +110,15 @@ class PeeweeSide:
         )
 
     def load_all(self) -> Any:
-        return list(PwBike.select())
+        return None, list(PwBike.select())
 
     def update(self, loaded: Any) -> int:
+        bikes = loaded[1]
         with _db.atomic():
-            for bike in loaded:
+            for bike in bikes:
                 bike.weight = bike.weight + 1
                 bike.save()
-        return len(loaded)
+        return len(bikes)
 
     def release(self, loaded: Any) -> None:
         pass

@@ -91,11 +91,12 @@ class Sqlite3Side:
         )
 
     def load_all(self) -> Any:
-        return self.conn.execute(f"SELECT {_COLUMNS} FROM bike").fetchall()
+        return None, self.conn.execute(f"SELECT {_COLUMNS} FROM bike").fetchall()
 
     def update(self, loaded: Any) -> int:
-        self._write("UPDATE bike SET weight = ? WHERE id = ?", [(r[4] + 1, r[0]) for r in loaded])
-        return len(loaded)
+        rows = loaded[1]
+        self._write("UPDATE bike SET weight = ? WHERE id = ?", [(r[4] + 1, r[0]) for r in rows])
+        return len(rows)
 
     def release(self, loaded: Any) -> None:
         pass

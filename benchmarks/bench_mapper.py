@@ -134,7 +134,7 @@ def _peak_memory(p: Prepared) -> tuple[int, int]:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    held = len(loaded[1]) if isinstance(loaded, tuple) else len(loaded)
+    held = len(loaded[1])
     p.side.release(loaded)
     return peak, held
 
@@ -185,20 +185,20 @@ def run_size(
     names = list(makers)
     table = results.table(_title(n), names)
     probe = SqliteSettings().install()
+    prepared: list[Prepared] = []
     with tempfile.TemporaryDirectory(prefix="bench_mapper_", dir=directory) as tmp:
-        prepared = []
-        for name, make in makers.items():
-            side = make()
-            with probe.running(name):
-                side.open(tmp)
-                owners = side.add_owners(data.owner_names(n))
-            tx = min(data.TRANSACTIONS, n)
-            rows, tx_rows = data.bike_rows(n, owners), data.bike_rows(tx, owners, start=n)
-            prepared.append(Prepared(side, rows, tx_rows, []))
-            if not any(w.key == "insert" for w in workloads):  # the others need the rows
-                with probe.running(name):
-                    prepared[-1].ids = side.insert(rows)
         try:
+            for name, make in makers.items():
+                side = make()
+                with probe.running(name):
+                    side.open(tmp)
+                    prepared.append(Prepared(side, [], [], []))
+                    owners = side.add_owners(data.owner_names(n))
+                    p = prepared[-1]
+                    p.rows = data.bike_rows(n, owners)
+                    p.tx_rows = data.bike_rows(min(data.TRANSACTIONS, n), owners, start=n)
+                    if not any(w.key == "insert" for w in workloads):  # the rest need rows
+                        p.ids = side.insert(p.rows)
             for r in range(rounds):
                 for k, workload in enumerate(workloads):
                     checks = {}
