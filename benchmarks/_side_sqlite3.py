@@ -2,10 +2,10 @@
 
 The same tables and index as the other sides, WAL, ``synchronous=FULL``, ``foreign_keys=ON``,
 explicit ``BEGIN``/``COMMIT`` around writes, and the same SQL work: one statement per get,
-per filter, per page; ``executemany`` for bulk writes; rows come back as tuples. Prices go
-in as exact text into a ``DECIMAL(10, 2)`` column, which SQLite stores as REAL (numeric
-affinity) and compares natively; they come back as floats -- what a program that needs no
-``Decimal`` would do, which is what a floor is for.
+per filter, per page; ``executemany`` for bulk writes; rows come back as tuples. Prices are
+bound and read as floats, into a ``DECIMAL(10, 2)`` column that stores them as REAL and
+compares them natively -- what a program that needs no ``Decimal`` would do, which is what
+a floor is for (bound as text, they would cost SQLite a conversion per compared row).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def _params(r: BikeRow) -> tuple[Any, ...]:
         str(uuid.uuid4()),
         r.brand,
         r.model,
-        str(r.price),
+        float(r.price),
         r.weight,
         int(r.in_stock),
         r.year,
@@ -87,7 +87,7 @@ class Sqlite3Side:
     def filters(self, bands: list[tuple[Decimal, Decimal]]) -> int:
         sql = f"SELECT {_COLUMNS} FROM bike WHERE price >= ? AND price < ?"
         return sum(
-            len(self.conn.execute(sql, (str(low), str(high))).fetchall()) for low, high in bands
+            len(self.conn.execute(sql, (float(low), float(high))).fetchall()) for low, high in bands
         )
 
     def load_all(self) -> Any:
@@ -116,7 +116,7 @@ class Sqlite3Side:
 
     def count(self, lows: list[Decimal]) -> int:
         sql = "SELECT COUNT(*) FROM bike WHERE price >= ?"
-        return sum(self.conn.execute(sql, (str(low),)).fetchone()[0] for low in lows)
+        return sum(self.conn.execute(sql, (float(low),)).fetchone()[0] for low in lows)
 
     def exists(self, brands: list[str]) -> int:
         sql = "SELECT EXISTS (SELECT 1 FROM bike WHERE brand = ?)"
