@@ -190,35 +190,40 @@ class Results:
 # -- formatting --------------------------------------------------------------------------
 
 
+def _scale(value: float, unit: str) -> tuple[float, str, str]:
+    """How to show figures near ``value``: (divisor, number format, suffix)."""
+    if unit == "s":
+        return (1.0, ".2f", " s") if value >= 10 else (1e-3, ".1f", " ms")
+    if unit == "us":
+        return 1.0, ".1f", " us"
+    if unit == "B":
+        return 2.0**20, ".1f", " MiB"
+    if unit == "req/s":
+        return 1.0, ",.0f", "/s"
+    return 1.0, "g", ""
+
+
 def fmt(value: float | None, unit: str) -> str:
-    """A figure for a table: times in ms or s, bytes in MiB, throughput per second."""
+    """A figure for a table: times in ms (s from 10 s), bytes in MiB, throughput per second."""
     if value is None:
         return "-"
-    if unit == "s":
-        return f"{value:.2f} s" if value >= 10 else f"{value * 1000:.1f} ms"
-    if unit == "us":
-        return f"{value:.1f} us"
-    if unit == "B":
-        return f"{value / 2**20:.1f} MiB"
-    if unit == "req/s":
-        return f"{value:,.0f}/s"
-    return f"{value:g}"
-
-
-def _number(value: float, unit: str) -> str:
-    """``fmt`` without the unit, for the ends of a range."""
-    return fmt(value, unit).split(" ")[0].rstrip("/s")
+    divisor, spec, suffix = _scale(value, unit)
+    return f"{value / divisor:{spec}}{suffix}"
 
 
 def cell(row: Row | None, contender: str) -> str:
-    """``best`` or, with several runs, ``best (lowest-highest run best)``."""
+    """``best`` or, with several runs, ``best (lowest-highest run best)``, the range in the
+    best's unit."""
     if row is None:
         return "-"
     best = row.best(contender)
-    text = fmt(best, row.unit)
+    if best is None:
+        return "-"
+    divisor, spec, suffix = _scale(best, row.unit)
+    text = f"{best / divisor:{spec}}{suffix}"
     bests = row.run_bests(contender)
     if len(bests) > 1:
-        text += f" ({_number(min(bests), row.unit)}-{_number(max(bests), row.unit)})"
+        text += f" ({min(bests) / divisor:{spec}}-{max(bests) / divisor:{spec}})"
     return text
 
 

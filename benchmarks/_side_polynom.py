@@ -4,7 +4,8 @@ The store sets WAL, ``foreign_keys=ON`` and leaves ``synchronous`` at SQLite's F
 connection (``polynom/stores/sqlite.py``); the benchmark checks that on the open
 connections. polynom has no way to declare an index, so the index on ``bike.owner_id``
 that every other side declares is added here with plain ``sqlite3`` -- the same physical
-schema on every side (without it each lazy load scans the table).
+schema on every side (without it each lazy load scans the table). The names come from
+``polynom``'s top level, so ``compare.py`` can run this against a tree whose modules moved.
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ from typing import Any
 
 from _mapper_data import PAGE_SIZE, BikeRow, cents
 
-from polynom.application import Application
-from polynom.model.model import BaseModel
-from polynom.model.model_registry import polynom_model
-from polynom.model.relationship import Relationship
-from polynom.query import joinedload
-from polynom.schema.field import Field, ForeignKeyField
+from polynom import (
+    Application,
+    BaseModel,
+    BaseSchema,
+    Field,
+    ForeignKeyField,
+    Relationship,
+    Session,
+    joinedload,
+    polynom_model,
+)
 from polynom.schema.polytypes import Boolean, Double, Integer, VarChar
 from polynom.schema.polytypes import Decimal as Dec
-from polynom.schema.schema import BaseSchema
-from polynom.session import Session
 
 
 class OwnerSchema(BaseSchema):

@@ -39,13 +39,10 @@ from typing import Any
 from _harness import Results, SqliteSettings, Target, load_note, render, render_targets, turn
 from polydatum import DataManager, Service
 
-from polynom.application import Application
+from polynom import Application, BaseModel, BaseSchema, Field, Session
 from polynom.dal import create_data_manager
-from polynom.model import BaseModel
-from polynom.schema import BaseSchema, Field
 from polynom.schema.polytypes import Integer, VarChar
 from polynom.services import ModelService
-from polynom.session import Session
 
 ROWS = 1000
 EXPECTED = ("wal", 2, 1)  # journal_mode, synchronous (2 = FULL), foreign_keys
