@@ -1,7 +1,7 @@
 """The polynom side of ``bench_mapper.py``: the mapper on its embedded store (a file).
 
 The store sets WAL, ``foreign_keys=ON`` and leaves ``synchronous`` at SQLite's FULL on every
-connection (``polynom/stores/sqlite.py``); the benchmark checks that on the open
+connection (``polynom/stores/sqlite/``); the benchmark checks that on the open
 connections. polynom has no way to declare an index, so the index on ``bike.owner_id``
 that every other side declares is added here with plain ``sqlite3`` -- the same physical
 schema on every side (without it each lazy load scans the table). The names come from
