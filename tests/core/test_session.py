@@ -136,7 +136,7 @@ def test_setting_same_value_writes_nothing(app):
         loaded = Bike.query(session).get(bike._entry_id)
         loaded.brand = "brand0"
         session.flush()
-        assert not session._dirty
+        assert not session.dirty
 
 
 def test_tracking_false_ignores_later_changes(app):
@@ -195,8 +195,8 @@ def test_missing_required_field_is_refused_before_the_store(app):
         with pytest.raises(ValidationError, match=r"Bike\.brand is required"):
             session.flush()
         assert session.is_active  # nothing reached the store; the session goes on
-        session._new.clear()
-        session._identity.clear()
+        for model in session.new:
+            session.expunge(model)
         session.add(Bike(brand="ok"))
         session.commit()
 
