@@ -149,6 +149,7 @@ class ModelMapper:
     __slots__ = (
         "attributes",
         "columns",
+        "loaders",
         "model",
         "mutable_columns",
         "relationships",
@@ -168,6 +169,8 @@ class ModelMapper:
         #: Field attributes by Python name, ``_entry_id`` first (the schema's column order).
         self.attributes = attributes
         self.columns = tuple(attributes.values())
+        #: ``(name, native type, from_db)`` per column: what building a model from a row reads.
+        self.loaders = tuple((a.name, a.polytype.native, a.polytype.from_db) for a in self.columns)
         #: The columns whose values can change in place, and so need snapshots.
         self.mutable_columns = tuple(a for a in self.columns if a.polytype.mutable)
         self.relationships = relationships
@@ -179,11 +182,8 @@ class ModelMapper:
         store's values are the model's own."""
         obj = self.model.__new__(self.model)
         d = obj.__dict__
-        for attribute, raw in zip(self.columns, row, strict=False):
-            if raw is None or type(raw) is attribute.polytype.native:
-                d[attribute.name] = raw
-            else:
-                d[attribute.name] = attribute.polytype.from_db(raw)
+        for (name, native, from_db), raw in zip(self.loaders, row, strict=False):
+            d[name] = raw if raw is None or type(raw) is native else from_db(raw)
         return obj
 
     def attribute(self, name: str) -> FieldAttribute | None:

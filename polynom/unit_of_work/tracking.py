@@ -100,17 +100,35 @@ class UnitOfWork:
         return model
 
     def models_for_rows(self, cls: type[M], rows: list[tuple[Any, ...]]) -> list[M]:
-        """Models for store rows, reusing the objects the identity map holds."""
-        schema = cls.__mapper__.schema
+        """Models for store rows, reusing the objects the identity map holds.
+
+        The hot path of every query: :meth:`model_for_row` inlined, lookups hoisted.
+        """
+        mapper = cls.__mapper__
+        schema = mapper.schema
+        loaders = mapper.loaders
+        watch = self.watch if mapper.mutable_columns else None
         identity = self.identity_map
+        find = identity.get
+        tracker = self.tracker
+        new = cls.__new__
         out: list[M] = []
+        append = out.append
         for row in rows:
-            model = identity.get((schema, row[0]))
+            key = (schema, row[0])
+            model = find(key)
             if model is None:
-                model = self.model_for_row(cls, row)
+                model = new(cls)
+                d = model.__dict__
+                for (name, native, from_db), raw in zip(loaders, row, strict=False):
+                    d[name] = raw if raw is None or type(raw) is native else from_db(raw)
+                d[STATE_KEY] = InstanceState(tracker, PERSISTENT)
+                identity[key] = model
+                if watch is not None:
+                    watch(model)
             elif model.__dict__[STATE_KEY].status is DELETED:
                 continue
-            out.append(model)  # type: ignore[arg-type]
+            append(model)  # type: ignore[arg-type]
         return out
 
     def watch(self, model: BaseModel) -> None:
