@@ -215,7 +215,11 @@ class Query(Generic[M]):
         where = [e.compile(aliases, params) for e in self._where]
         return " ".join(parts), where
 
-    def _select(self, columns: str, params: list[Any], paged: bool = True) -> str:
+    def _select(
+        self, columns: str, params: list[Any], paged: bool = True, limit: int | None = None
+    ) -> str:
+        """The SELECT of ``columns``; ``paged=False`` ignores the query's limit and offset
+        (for ``limit`` instead)."""
         source, where = self._source(params)
         aliases = self._aliases()
         return sql_select.select(
@@ -224,7 +228,7 @@ class Query(Generic[M]):
             where,
             distinct=self._distinct,
             order_by=[o.sql(aliases) for o in self._order],
-            limit=self._limit if paged else None,
+            limit=self._limit if paged else limit,
             offset=self._offset if paged else None,
         )
 
@@ -279,7 +283,7 @@ class Query(Generic[M]):
     def exists(self) -> bool:
         """True when at least one entry matches."""
         params: list[Any] = []
-        text = self._select(sql_select.column("t0", ENTRY_ID), params, paged=False) + " LIMIT 1"
+        text = self._select(sql_select.column("t0", ENTRY_ID), params, paged=False, limit=1)
         return bool(self._run(text, params))
 
     def delete(self) -> int:

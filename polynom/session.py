@@ -23,16 +23,15 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from polynom.errors import DetachedModelError, PolynomError, SessionError, StoreError
 from polynom.model.model import BaseModel
-from polynom.model.state import DELETED, STATE_KEY, InstanceState, Tracker
+from polynom.model.state import DELETED, PENDING, STATE_KEY, InstanceState, Tracker
 from polynom.query import Query, get_by_id
 from polynom.schema.internal import ChangeLogSchema
 from polynom.schema.schema import ENTRY_ID, BaseSchema
 from polynom.unit_of_work.changes import changelog_rows
 from polynom.unit_of_work.executor import ConnectionExecutor
-from polynom.unit_of_work.identity import IdentityMap
 from polynom.unit_of_work.ordering import plan_flush
 from polynom.unit_of_work.persistence import insert_rows, write_changes
-from polynom.unit_of_work.tracking import UnitOfWork
+from polynom.unit_of_work.tracking import UnitOfWork, new_state
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -267,10 +266,12 @@ class Session:
 
         With ``tracking`` (the default), later changes to it are written too.
         """
-        self._require_active()
+        if self._state is not _ACTIVE:
+            self._require_active()
         if not isinstance(model, BaseModel):
             raise SessionError(f"only models can be added to a session, got {model!r}")
-        state: InstanceState | None = model.__dict__.get(STATE_KEY)
+        d = model.__dict__
+        state: InstanceState | None = d.get(STATE_KEY)
         owner = None if state is None else state.tracker
         if owner is self:
             assert state is not None
@@ -279,13 +280,23 @@ class Session:
         if owner is not None:
             raise DetachedModelError(self._foreign_message(model, owner))
         uow = self.unit_of_work
-        key = IdentityMap.key_of(model)
+        mapper = type(model).__mapper__
+        key = (mapper.schema, d[ENTRY_ID])
         if key in uow.identity_map:
             raise SessionError(
                 f"{type(model).__name__} {key[1]} is already in this session as another object"
             )
-        uow.register_new(model, tracking)
-        relationships = type(model).__mapper__.relationships
+        # make_state(self, PENDING, tracking), inlined: adding runs once per new model
+        state = new_state(InstanceState)
+        state.tracker = self
+        state.status = PENDING
+        state.tracking = tracking
+        state.changes = None
+        state.mutable = None
+        d[STATE_KEY] = state
+        uow.identity_map[key] = model
+        uow.new[id(model)] = model
+        relationships = mapper.relationships
         if relationships:
             for rel in relationships.values():
                 if "save-update" in rel.cascade:

@@ -13,7 +13,15 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from polynom.errors import ValidationError
-from polynom.model.state import DELETED, PENDING, PERSISTENT, STATE_KEY, InstanceState, Tracker
+from polynom.model.state import (
+    DELETED,
+    PENDING,
+    PERSISTENT,
+    STATE_KEY,
+    InstanceState,
+    Tracker,
+    make_state,
+)
 from polynom.schema.schema import ENTRY_ID
 from polynom.unit_of_work.identity import IdentityMap
 
@@ -21,7 +29,11 @@ if TYPE_CHECKING:
     from polynom.model.mapper import FieldAttribute
     from polynom.model.model import BaseModel
 
-__all__ = ["UnitOfWork", "Update"]
+__all__ = ["UnitOfWork", "Update", "new_state"]
+
+#: ``new_state(InstanceState)`` then setting its five slots is ``make_state`` inlined: the
+#: hot paths (adding a model, adopting a row) make one per model.
+new_state = object.__new__
 
 M = TypeVar("M", bound="BaseModel")
 
@@ -55,15 +67,7 @@ class UnitOfWork:
         """True when inserts, updates or deletes are pending (after collecting mutations)."""
         return bool(self.new or self.dirty or self.deleted)
 
-    # -- registering -------------------------------------------------------------------------
-
-    def register_new(self, model: BaseModel, tracking: bool) -> None:
-        """Track a new model: it is inserted on the next flush."""
-        state = InstanceState(self.tracker, PENDING)
-        state.tracking = tracking
-        model.__dict__[STATE_KEY] = state
-        self.identity_map.add(model)
-        self.new[id(model)] = model
+    # -- registering (``Session.add`` registers new models itself: see there) ---------------
 
     def mark_dirty(self, model: BaseModel) -> None:
         """A persistent model has field changes to write."""
@@ -93,7 +97,7 @@ class UnitOfWork:
         """The model for one store row whose entry the identity map does not hold yet."""
         mapper = cls.__mapper__
         model: M = mapper.from_row(row)
-        model.__dict__[STATE_KEY] = InstanceState(self.tracker, PERSISTENT)
+        model.__dict__[STATE_KEY] = make_state(self.tracker, PERSISTENT)
         self.identity_map[(mapper.schema, row[0])] = model
         if mapper.mutable_columns:
             self.watch(model)
@@ -122,7 +126,15 @@ class UnitOfWork:
                 d = model.__dict__
                 for (name, native, from_db), raw in zip(loaders, row, strict=False):
                     d[name] = raw if raw is None or type(raw) is native else from_db(raw)
-                d[STATE_KEY] = InstanceState(tracker, PERSISTENT)
+                # make_state(tracker, PERSISTENT), inlined: this runs for every row of every
+                # query
+                state = new_state(InstanceState)
+                state.tracker = tracker
+                state.status = PERSISTENT
+                state.tracking = True
+                state.changes = None
+                state.mutable = None
+                d[STATE_KEY] = state
                 identity[key] = model
                 if watch is not None:
                     watch(model)
@@ -186,10 +198,12 @@ class UnitOfWork:
         """What was written is now the stored state."""
         for model in self.new.values():
             model.__dict__[STATE_KEY].status = PERSISTENT
-            self.watch(model)
+            if type(model).__mapper__.mutable_columns:
+                self.watch(model)
         for model in self.dirty.values():
             model.__dict__[STATE_KEY].changes = None
-            self.watch(model)  # what was written is the new reference for in-place changes
+            if type(model).__mapper__.mutable_columns:
+                self.watch(model)  # what was written is the new reference for in-place changes
         identity = self.identity_map
         for model in self.deleted.values():
             identity.discard(model)
