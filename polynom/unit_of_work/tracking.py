@@ -214,9 +214,16 @@ class UnitOfWork:
 
     def clear(self) -> None:
         """Forget everything (the session ended): its models are detached."""
-        for held in (self.identity_map, self.new, self.dirty, self.deleted, self.watched):
-            if held:
-                held.clear()
+        if self.identity_map:  # each checked first: most sessions hold little
+            self.identity_map.clear()
+        if self.new:
+            self.new.clear()
+        if self.dirty:
+            self.dirty.clear()
+        if self.deleted:
+            self.deleted.clear()
+        if self.watched:
+            self.watched.clear()
 
 
 def _check_required(model: BaseModel, attributes: Iterable[FieldAttribute]) -> None:
