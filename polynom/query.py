@@ -326,7 +326,7 @@ def get_by_id(
     if text is None:  # the same statement for every get of this model: build it once
         query = Query(model, session).filter(mapper.attributes[ENTRY_ID].column == entry_id)
         text = mapper.statement_cache["get"] = query.statement()[0]
-    if uow.has_pending():
+    if uow.new or uow.dirty or uow.deleted or uow.watched:  # has_pending(), inlined
         session.flush()
     rows = session.execute(text, [entry_id]).rows
     if not rows:

@@ -198,7 +198,8 @@ class Session:
         """Flush, then make the transaction durable; the session ends."""
         if self._state is not _ACTIVE:
             self._require_active()
-        if self.unit_of_work.has_pending():
+        uow = self.unit_of_work
+        if uow.new or uow.dirty or uow.deleted or uow.watched:  # has_pending(), inlined
             self.flush()
         conn = self._conn
         if conn is not None:
@@ -286,7 +287,7 @@ class Session:
             raise SessionError(
                 f"{type(model).__name__} {key[1]} is already in this session as another object"
             )
-        # make_state(self, PENDING, tracking), inlined: adding runs once per new model
+        # InstanceState(self, PENDING) made the fast way (see unit_of_work.tracking.new_state)
         state = new_state(InstanceState)
         state.tracker = self
         state.status = PENDING

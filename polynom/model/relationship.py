@@ -30,6 +30,7 @@ from polynom.model.state import (
     STATE_KEY,
     TRANSIENT,
     InstanceState,
+    ModelState,
     Tracker,
 )
 from polynom.schema.schema import ENTRY_ID
@@ -43,7 +44,7 @@ __all__ = ["CASCADES", "Relationship"]
 CASCADES = frozenset({"save-update", "delete", "all", "delete-orphan"})
 
 
-def _status(model: BaseModel) -> Any:
+def _status(model: BaseModel) -> ModelState:
     state: InstanceState | None = model.__dict__.get(STATE_KEY)
     return TRANSIENT if state is None else state.status
 

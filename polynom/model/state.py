@@ -21,7 +21,6 @@ __all__ = [
     "InstanceState",
     "ModelState",
     "Tracker",
-    "make_state",
     "model_state",
     "state_of",
 ]
@@ -133,21 +132,6 @@ class InstanceState:
 
     def __repr__(self) -> str:
         return f"<InstanceState {self.state.name}>"
-
-
-_new = object.__new__
-
-
-def make_state(tracker: Tracker | None, status: ModelState, tracking: bool = True) -> InstanceState:
-    """``InstanceState(tracker, status)`` for hot paths: without the class call, a third of
-    the cost (adding and adopting models make one per model)."""
-    state: InstanceState = _new(InstanceState)
-    state.tracker = tracker
-    state.status = status
-    state.tracking = tracking
-    state.changes = None
-    state.mutable = None
-    return state
 
 
 def state_of(model: Any) -> InstanceState | None:

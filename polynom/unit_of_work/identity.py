@@ -1,8 +1,12 @@
-"""The identity map: one object per entry within a session."""
+"""The identity map: one object per entry within a session.
+
+It is a plain ``dict`` of :data:`Key` to model -- lookups on the hot paths (every row a
+query adopts, every get) stay one C call -- with the few helpers that name its keys.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from polynom.schema.schema import ENTRY_ID
 
@@ -10,27 +14,19 @@ if TYPE_CHECKING:
     from polynom.model.model import BaseModel
     from polynom.schema.schema import BaseSchema
 
-__all__ = ["IdentityMap", "Key"]
+__all__ = ["IdentityMap", "Key", "find", "key_of"]
 
 #: An entry's identity: its schema and its ``_entry_id``.
-Key = tuple["type[BaseSchema]", str]
+Key: TypeAlias = "tuple[type[BaseSchema], str]"
+#: ``(schema, entry id) -> model``.
+IdentityMap: TypeAlias = "dict[Key, BaseModel]"
 
 
-class IdentityMap(dict[Key, "BaseModel"]):
-    """``(schema, entry id) -> model``: a dict, so lookups on hot paths stay one call."""
+def key_of(model: BaseModel) -> Key:
+    """The identity of a model."""
+    return (type(model).__mapper__.schema, model.__dict__[ENTRY_ID])
 
-    __slots__ = ()
 
-    @staticmethod
-    def key_of(model: BaseModel) -> Key:
-        return (type(model).__mapper__.schema, model.__dict__[ENTRY_ID])
-
-    def add(self, model: BaseModel) -> None:
-        self[self.key_of(model)] = model
-
-    def discard(self, model: BaseModel) -> None:
-        self.pop(self.key_of(model), None)
-
-    def find(self, model: type[BaseModel], entry_id: str) -> BaseModel | None:
-        """The object held for an entry of ``model``, if any."""
-        return self.get((model.__mapper__.schema, entry_id))
+def find(identity: IdentityMap, model: type[BaseModel], entry_id: str) -> BaseModel | None:
+    """The object ``identity`` holds for an entry of ``model``, if any."""
+    return identity.get((model.__mapper__.schema, entry_id))
