@@ -30,8 +30,8 @@ from typing import Any
 from org.polypheny.prism import value_pb2
 
 __all__ = [
-    "ColumnType",
     "PrismValueError",
+    "SqlType",
     "decode_param",
     "encode_result",
     "parse_type",
@@ -52,7 +52,7 @@ class PrismValueError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class ColumnType:
+class SqlType:
     """A declared column type, parsed: ``DECIMAL(10, 2)`` -> name DECIMAL, precision 10, scale 2."""
 
     name: str
@@ -83,7 +83,7 @@ _TYPE_ALIASES = {
 _TYPE_RE = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*(?:\(\s*(\d+)\s*(?:,\s*(-?\d+)\s*)?\))?\s*$")
 
 
-def parse_type(declared: str | None) -> ColumnType | None:
+def parse_type(declared: str | None) -> SqlType | None:
     """Parse a declared SQL type; ``None`` (or something unparsable) means "unknown"."""
     if not declared:
         return None
@@ -94,7 +94,7 @@ def parse_type(declared: str | None) -> ColumnType | None:
     name = _TYPE_ALIASES.get(name, name)
     precision = int(m.group(2)) if m.group(2) else 0
     scale = int(m.group(3)) if m.group(3) else 0
-    return ColumnType(name, precision, scale)
+    return SqlType(name, precision, scale)
 
 
 # -- client -> store -----------------------------------------------------------------------
@@ -157,7 +157,7 @@ _TEXT_TYPES = {"VARCHAR", "CHAR", "TEXT", "JSON"}
 _BINARY_TYPES = {"FILE", "BINARY", "VARBINARY", "IMAGE", "VIDEO", "AUDIO"}
 
 
-def encode_result(value: Any, column_type: ColumnType | None = None) -> value_pb2.ProtoValue:
+def encode_result(value: Any, column_type: SqlType | None = None) -> value_pb2.ProtoValue:
     """A value read from the store as the ``ProtoValue`` Polypheny sends for ``column_type``."""
     out = value_pb2.ProtoValue()
     if value is None:
@@ -263,7 +263,7 @@ def _to_int(value: Any, bounds: tuple[int, int], name: str) -> int:
     return number
 
 
-def _to_decimal(value: Any, column_type: ColumnType | None) -> decimal.Decimal:
+def _to_decimal(value: Any, column_type: SqlType | None) -> decimal.Decimal:
     if isinstance(value, decimal.Decimal):
         number = value
     elif isinstance(value, float):

@@ -1,0 +1,195 @@
+"""Values between Python and SQLite's storage.
+
+:func:`adapt_params` turns Python values into what SQLite stores (per call, never through
+``sqlite3.register_adapter``): decimals as exact text, datetimes as fixed-width UTC text that
+sorts as time sorts, booleans as 0/1. :func:`register_converters` turns columns of our
+declared types back into exact Python values on the way out, and :func:`decimal_collation`
+makes decimal text compare by value.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from polynom.errors import StoreError
+
+
+def _adapt_datetime(v: datetime) -> str:
+    if v.tzinfo is not None:
+        v = v.astimezone(UTC).replace(tzinfo=None)
+    return v.isoformat(" ", "microseconds")
+
+
+def _adapt_time(v: time) -> str:
+    if v.tzinfo is not None:
+        offset = v.utcoffset()
+        if offset:
+            v = (datetime.combine(date(2000, 1, 1), v.replace(tzinfo=None)) - offset).time()
+        v = v.replace(tzinfo=None)
+    return v.isoformat("microseconds")
+
+
+def _adapt_decimal(v: Decimal) -> str:
+    if not v.is_finite():
+        raise StoreError(f"cannot store the decimal {v}: only finite decimals can be stored")
+    return format(v, "f")
+
+
+def _adapt_date(v: date) -> str:
+    return v.isoformat()
+
+
+# Exact-type dispatch: one dict lookup per value. ``None`` means "SQLite takes it as is".
+_ADAPTERS: dict[type, Any] = {
+    str: None,
+    int: None,
+    float: None,
+    bytes: None,
+    type(None): None,
+    bool: int,
+    Decimal: _adapt_decimal,
+    datetime: _adapt_datetime,
+    date: _adapt_date,
+    time: _adapt_time,
+    bytearray: bytes,
+    memoryview: bytes,
+}
+
+
+_BY_BASE: tuple[tuple[type, Callable[[Any], Any]], ...] = (
+    (int, int),
+    (float, float),
+    (str, str.__str__),  # the text itself, also for (str, Enum) members
+    (bytes, bytes),
+    (Decimal, _adapt_decimal),
+    (datetime, _adapt_datetime),
+    (date, _adapt_date),
+    (time, _adapt_time),
+)
+
+
+def _adapt_other(v: Any) -> Any:
+    """Values of subclasses (IntEnum, a datetime subclass...) map like their base type."""
+    for base, adapter in _BY_BASE:
+        if isinstance(v, base):
+            return adapter(v)
+    return v  # sqlite3 refuses it with a clear "type is not supported" error
+
+
+def adapt_value(v: Any) -> Any:
+    """One Python value as SQLite stores it (see the module docstring for the forms)."""
+    f = _ADAPTERS.get(type(v), _adapt_other)
+    return v if f is None else f(v)
+
+
+def adapt_params(params: Sequence[Any]) -> Sequence[Any]:
+    """Bound parameters as SQLite stores them; the input itself when nothing needs changing.
+
+    A mapping (for ``:name`` placeholders) is adapted value by value."""
+    if isinstance(params, dict):
+        return {k: adapt_value(v) for k, v in params.items()}  # type: ignore[return-value]
+    get = _ADAPTERS.get
+    for v in params:
+        if get(type(v), _adapt_other) is not None:
+            break
+    else:
+        return params
+    other = _adapt_other
+    return [v if (f := get(type(v), other)) is None else f(v) for v in params]
+
+
+def _conv_decimal(b: bytes) -> Any:
+    try:
+        return Decimal(b.decode())
+    except (InvalidOperation, UnicodeDecodeError):
+        return b.decode(errors="replace")
+
+
+_BOOLS = {b"1": True, b"0": False, b"true": True, b"false": False}
+
+
+def _conv_bool(b: bytes) -> Any:
+    v = _BOOLS.get(b)
+    if v is None:
+        v = _BOOLS.get(b.lower())
+    return b.decode(errors="replace") if v is None else v
+
+
+def _conv_date(b: bytes) -> Any:
+    s = b.decode(errors="replace")
+    try:
+        return date.fromisoformat(s)
+    except ValueError:
+        try:
+            return datetime.fromisoformat(s).date()
+        except ValueError:
+            return s
+
+
+def _conv_time(b: bytes) -> Any:
+    s = b.decode(errors="replace")
+    try:
+        return time.fromisoformat(s)
+    except ValueError:
+        return s
+
+
+def _conv_timestamp(b: bytes) -> Any:
+    s = b.decode(errors="replace")
+    try:
+        v = datetime.fromisoformat(s)
+    except ValueError:
+        return s
+    return v.replace(tzinfo=UTC) if v.tzinfo is None else v.astimezone(UTC)
+
+
+def register_converters() -> None:
+    """Register the converters for our declared types with ``sqlite3``.
+
+    The registry is process-wide, but these names (``DECIMAL_TEXT``, ``BOOLEAN_INT``,
+    ``DATE_TEXT``, ``TIME_TEXT``, ``TIMESTAMP_TEXT``) are ours alone: they only change what
+    columns declared with them return, and only on connections opened with
+    ``detect_types=PARSE_DECLTYPES``. A value a converter cannot read comes back as text.
+    """
+    sqlite3.register_converter("DECIMAL_TEXT", _conv_decimal)
+    sqlite3.register_converter("BOOLEAN_INT", _conv_bool)
+    sqlite3.register_converter("DATE_TEXT", _conv_date)
+    sqlite3.register_converter("TIME_TEXT", _conv_time)
+    sqlite3.register_converter("TIMESTAMP_TEXT", _conv_timestamp)
+
+
+def _as_number(s: str) -> Decimal | None:
+    try:
+        d = Decimal(s)
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    return None if d.is_nan() else d
+
+
+def decimal_collation(a: str, b: str) -> int:
+    """Order decimal text by value ('999.50' < '1000.00'; '1.1' == '1.10').
+
+    Never raises (SQLite cannot propagate an error from a collation): text that is no number
+    sorts after every number, and among itself as text.
+    """
+    try:  # fast path: correctly rounded floats keep the order of the decimals they come from
+        fa, fb = float(a), float(b)
+    except ValueError:
+        pass
+    else:
+        if fa < fb:
+            return -1
+        if fa > fb:
+            return 1
+    x, y = _as_number(a), _as_number(b)
+    if x is not None and y is not None:
+        return -1 if x < y else (1 if x > y else 0)
+    if x is not None:
+        return -1
+    if y is not None:
+        return 1
+    return -1 if a < b else (1 if a > b else 0)

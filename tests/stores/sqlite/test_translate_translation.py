@@ -1,0 +1,79 @@
+"""translate(): statement kinds, the cache, the INSERT fast path, where result columns come
+from, and bare table names."""
+
+from __future__ import annotations
+
+import pytest
+
+from polynom.errors import StoreError
+from polynom.stores.sqlite.translate.translation import (
+    COMMIT,
+    DDL,
+    DML,
+    ROLLBACK,
+    result_types,
+    translate,
+)
+
+
+def test_big_multi_row_insert_keeps_its_placeholders() -> None:
+    rows = ", ".join(["(?, ?, ?)"] * 10_000)
+    sql = f'INSERT INTO "ns"."t" ("a", "b", "c") VALUES {rows};'
+    out = translate(sql)
+    assert out.writes and out.kind == DML
+    assert out.sql.startswith('INSERT INTO "ns.t" ("a", "b", "c") VALUES (?, ?, ?), ')
+    assert out.sql.count("?") == 30_000
+
+
+def test_statement_kinds_and_terminators() -> None:
+    assert translate('CREATE RELATIONAL NAMESPACE "x"').kind == DDL
+    assert translate("  -- note\n ALTER TABLE a RENAME TO b").kind == DDL
+    assert translate("COMMIT").kind == COMMIT
+    assert translate("ROLLBACK").kind == ROLLBACK
+    assert translate('SELECT 1 FROM "a"."b";').sql == 'SELECT 1 FROM "a.b" AS "b"'
+    assert not translate('SELECT 1 FROM "a"."b"').writes
+    assert translate('DELETE FROM "a"."b"').writes
+    with pytest.raises(StoreError, match="one statement at a time"):
+        translate('SELECT 1; DROP TABLE "a"."b"')
+
+
+def test_translation_is_cached_by_statement_text() -> None:
+    sql = 'SELECT "q"."z" FROM "cache"."q"'
+    first = translate(sql, "public")
+    assert translate(sql, "public") is first
+
+
+def test_select_sources_name_each_result_columns_table() -> None:
+    out = translate(
+        'SELECT DISTINCT "t0"."a", "b" AS "x", "ns"."u"."c", "t0".*, 1 + 2, COUNT(*) '
+        'FROM "ns"."t" AS "t0", "ns"."u" WHERE "t0"."a" IN (SELECT "z" FROM "o"."v")'
+    )
+    assert out.sources == (
+        (("t0", "ns.t"), ("u", "ns.u")),
+        (("t0", "a"), (None, "b"), ("ns.u", "c"), ("t0", "*"), None, None),
+    )
+    columns = {"ns.t": [("a", "INTEGER"), ("b", "TEXT")], "ns.u": [("c", "DATE")]}
+    assert result_types(out.sources, 7, lambda t: columns[t]) == [
+        "INTEGER",
+        "TEXT",
+        "DATE",
+        "INTEGER",
+        "TEXT",
+        None,
+        None,
+    ]
+    assert result_types(out.sources, 3, lambda t: columns[t]) == [None] * 3  # mismatch
+    assert translate('INSERT INTO "a"."b" ("x") VALUES (?)').sources is None
+
+
+def test_bare_names_are_reported_and_can_be_placed_elsewhere() -> None:
+    out = translate('SELECT * FROM "bike" JOIN "x"."y" ON 1 = 1 JOIN "owner"')
+    assert out.bare == ("bike", "owner")
+    placed = translate(
+        'SELECT * FROM "bike" JOIN "x"."y" ON 1 = 1 JOIN "owner"', "public", (("bike", "shop"),)
+    )
+    assert placed.sql == (
+        'SELECT * FROM "shop.bike" AS "bike" JOIN "x.y" AS "y" ON 1 = 1 '
+        'JOIN "public.owner" AS "owner"'
+    )
+    assert placed.bare == ("owner",)
