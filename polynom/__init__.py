@@ -16,15 +16,15 @@ if TYPE_CHECKING:
     from polynom.application import Application
     from polynom.changelog import ChangeRecord, history
     from polynom.errors import PolynomError
-    from polynom.expression import and_, not_, or_
     from polynom.model.model import BaseModel, FlexModel
     from polynom.model.model_registry import polynom_model
     from polynom.model.relationship import Relationship
+    from polynom.model.state import ModelState, model_state
     from polynom.query import Query, joinedload, selectinload
-    from polynom.schema.field import Field, ForeignKeyField, PrimaryKeyField
-    from polynom.schema.schema import BaseSchema
+    from polynom.schema.schema import BaseSchema, Field, ForeignKeyField, PrimaryKeyField
     from polynom.schema.schema_registry import polynom_schema
     from polynom.session import Session
+    from polynom.sql.expression import and_, not_, or_
 
 __all__ = [
     "Application",
@@ -34,6 +34,7 @@ __all__ = [
     "Field",
     "FlexModel",
     "ForeignKeyField",
+    "ModelState",
     "PolynomError",
     "PrimaryKeyField",
     "Query",
@@ -42,6 +43,7 @@ __all__ = [
     "and_",
     "history",
     "joinedload",
+    "model_state",
     "not_",
     "or_",
     "polynom_model",
@@ -57,19 +59,21 @@ _LAZY = {
     "ChangeRecord": "polynom.changelog",
     "history": "polynom.changelog",
     "PolynomError": "polynom.errors",
-    "and_": "polynom.expression",
-    "not_": "polynom.expression",
-    "or_": "polynom.expression",
+    "and_": "polynom.sql.expression",
+    "not_": "polynom.sql.expression",
+    "or_": "polynom.sql.expression",
     "BaseModel": "polynom.model.model",
     "FlexModel": "polynom.model.model",
     "polynom_model": "polynom.model.model_registry",
     "Relationship": "polynom.model.relationship",
+    "ModelState": "polynom.model.state",
+    "model_state": "polynom.model.state",
     "Query": "polynom.query",
     "joinedload": "polynom.query",
     "selectinload": "polynom.query",
-    "Field": "polynom.schema.field",
-    "ForeignKeyField": "polynom.schema.field",
-    "PrimaryKeyField": "polynom.schema.field",
+    "Field": "polynom.schema.schema",
+    "ForeignKeyField": "polynom.schema.schema",
+    "PrimaryKeyField": "polynom.schema.schema",
     "BaseSchema": "polynom.schema.schema",
     "polynom_schema": "polynom.schema.schema_registry",
     "Session": "polynom.session",

@@ -13,18 +13,22 @@ from enum import Enum, auto
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from polynom import config, sql
+from polynom import config
+from polynom.dump import count_entries
+from polynom.dump import dump as write_dump
+from polynom.dump import load as load_dump
 from polynom.errors import ConfigurationError, SchemaMismatchError, SessionError
-from polynom.migration import SchemaSnapshot, check_schemas, plan, snapshot_of
+from polynom.migration import Plan, SchemaSnapshot, check_schemas, plan, snapshot_of
+from polynom.schema.internal import internal_schemas
 from polynom.schema.schema import BaseSchema, schema_class
 from polynom.schema.schema_registry import registered_schemas, sort_by_dependency
 from polynom.session import Session
+from polynom.sql import ddl
 from polynom.stores import open_store
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from polynom.migration import Plan
     from polynom.stores.base import Store
 
 __all__ = ["Application"]
@@ -147,26 +151,23 @@ class Application:
 
     # -- statements ----------------------------------------------------------------------
 
-    def _log_statement(self, statement: str, params: Sequence[Any] = ()) -> None:
+    def log_statement(self, statement: str, params: Sequence[Any] = ()) -> None:
+        """Log a statement on ``polynom.statements`` when ``log_statements`` is on."""
         if self.log_statements:
             _statements.info("[%s] %s %r", self.app_uuid, statement, list(params))
 
     def execute_ddl(self, statements: Sequence[str]) -> None:
         """Run DDL outside any data transaction."""
         for statement in statements:
-            self._log_statement(statement)
+            self.log_statement(statement)
         self.store.execute_ddl(statements)
 
     # -- schemas -------------------------------------------------------------------------
 
     def _prepare(self) -> None:
-        from polynom.changelog import ChangeLogSchema
-        from polynom.migration import SchemaSnapshotSchema
-
-        internal = [SchemaSnapshotSchema, ChangeLogSchema]
         self.execute_ddl(
-            [sql.create_namespace(config.get(config.INTERNAL_NAMESPACE))]
-            + [sql.create_table(s) for s in internal]
+            [ddl.create_namespace(config.get(config.INTERNAL_NAMESPACE))]
+            + [ddl.create_table(s) for s in internal_schemas()]
         )
         schemas = self.schemas
         check_schemas(schemas)
@@ -185,7 +186,7 @@ class Application:
             for statement, params in the_plan.fixes:
                 session.execute(statement, params)
             session.commit()
-        self._apply(the_plan, fresh=stored is None)
+        self._apply(the_plan)
         with Session(self) as session:
             current = snapshot_of(schemas)
             stored = SchemaSnapshot.query(session).get(self.app_uuid)
@@ -195,11 +196,11 @@ class Application:
                 stored.snapshot = current
             session.commit()
 
-    def _apply(self, the_plan: Plan, fresh: bool) -> None:
+    def _apply(self, the_plan: Plan) -> None:
         creations = the_plan.creations
         namespaces = dict.fromkeys(s.namespace() for s in creations)
-        statements = [sql.create_namespace(ns) for ns in namespaces]
-        statements += [sql.create_table(s) for s in creations]
+        statements = [ddl.create_namespace(ns) for ns in namespaces]
+        statements += [ddl.create_table(s) for s in creations]
         statements += the_plan.ddl
         if statements:
             self.execute_ddl(statements)
@@ -214,9 +215,13 @@ class Application:
 
     def dump(self, path: str | Path, progress: Callable[[str, int], None] | None = None) -> int:
         """Write every entry of the application to ``path``; returns how many."""
-        from polynom.dump import dump
+        with Session(self) as session:
+            return write_dump(session, self.app_uuid, self.schemas, Path(path), progress)
 
-        return dump(self, Path(path), progress)
+    def count_entries(self) -> int:
+        """How many entries a dump of the application holds (its changelog rows included)."""
+        with Session(self) as session:
+            return sum(count_entries(session, self.app_uuid, self.schemas))
 
     def load(
         self,
@@ -225,9 +230,8 @@ class Application:
         progress: Callable[[str, int], None] | None = None,
     ) -> int:
         """Load a dump written by :meth:`dump`; all or nothing. Returns how many entries."""
-        from polynom.dump import load
-
-        return load(self, Path(path), replace=replace, progress=progress)
+        with Session(self) as session:
+            return load_dump(session, self.app_uuid, self.schemas, Path(path), replace, progress)
 
     def __repr__(self) -> str:
         return f"<Application {self.app_uuid} {self._state.name.lower()}>"

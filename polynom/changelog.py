@@ -8,59 +8,21 @@ back with :func:`history`.
 from __future__ import annotations
 
 import datetime as _dt
-import threading
-import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from polynom import config
 from polynom.model.model import BaseModel, model_for_schema
-from polynom.schema.field import Field
-from polynom.schema.polytypes import BigInt, Json, Text, Timestamp, VarChar
+from polynom.schema.internal import ChangeLogSchema
 from polynom.schema.schema import ENTRY_ID, BaseSchema
+from polynom.session import Session
 
-if TYPE_CHECKING:
-    from polynom.session import Session
-
-__all__ = ["ChangeRecord", "history"]
-
-
-class ChangeLogSchema(BaseSchema):
-    entity_name = config.get(config.CHANGE_LOG_TABLE)
-    namespace_name = config.get(config.INTERNAL_NAMESPACE)
-    fields = [
-        Field("app_uuid", Text(), nullable=False),
-        Field("modified_entry_id", Text(), nullable=False),
-        Field("modified_entity_namespace", Text(), nullable=False),
-        Field("modified_entity_name", Text(), nullable=False),
-        Field("modified_by", Text(), nullable=False),
-        Field("date_of_change", Timestamp(3), nullable=False),
-        Field("changes", Json(), nullable=False),
-        Field("change_type", VarChar(8)),
-        Field("change_seq", BigInt()),
-    ]
-
-
-_seq_lock = threading.Lock()
-_previous = [0]
-
-
-def _next_seq() -> int:
-    """A process-wide increasing number, so entries of one instant keep their order."""
-    with _seq_lock:
-        value = max(time.time_ns() // 1000, _previous[0] + 1)
-        _previous[0] = value
-        return value
+__all__ = ["ChangeLog", "ChangeLogSchema", "ChangeRecord", "history"]
 
 
 class ChangeLog(BaseModel):
-    """One changelog row (internal)."""
+    """One changelog row, as a model (for reading it back)."""
 
     schema = ChangeLogSchema
-
-    def __init__(self, _entry_id: str | None = None, **fields: Any) -> None:
-        fields.setdefault("change_seq", _next_seq())
-        super().__init__(_entry_id, **fields)
 
 
 @dataclass(frozen=True)
@@ -77,7 +39,10 @@ class ChangeRecord:
 
 
 def history(session: Session, entry: BaseModel | str) -> list[ChangeRecord]:
-    """The recorded changes of an entry (a model or its ``_entry_id``), oldest first."""
+    """The recorded changes of an entry (a model or its ``_entry_id``), oldest first.
+
+    Values are decoded exactly with the polytypes of ``session``'s application's schemas.
+    """
     entry_id = entry.__dict__[ENTRY_ID] if isinstance(entry, BaseModel) else entry
     rows = (
         ChangeLog.query(session)
@@ -92,8 +57,9 @@ def history(session: Session, entry: BaseModel | str) -> list[ChangeRecord]:
 def _record(row: Any, schemas: list[type[BaseSchema]]) -> ChangeRecord:
     model = _model_for(schemas, row.modified_entity_namespace, row.modified_entity_name)
     changes: dict[str, tuple[Any, Any]] = {}
+    attributes = model.__mapper__.attributes if model is not None else {}
     for name, (old, new) in row.changes.items():
-        attribute = model._pn_attributes.get(name) if model is not None else None
+        attribute = attributes.get(name)
         if attribute is not None:
             from_json = attribute.polytype.from_json
             old = None if old is None else from_json(old)

@@ -157,7 +157,7 @@ def _echo_statements() -> None:
 
 def _check_address(target: Target) -> None:
     from polynom.errors import ConfigurationError
-    from polynom.stores._address import parse_address
+    from polynom.stores import parse_address
 
     try:
         parse_address(target.url)
@@ -167,7 +167,7 @@ def _check_address(target: Target) -> None:
 
 def _require_existing_store(target: Target) -> None:
     """Refuse to read a SQLite file that does not exist (a typo would create an empty one)."""
-    from polynom.stores._address import SqliteAddress, parse_address
+    from polynom.stores import SqliteAddress, parse_address
 
     address = parse_address(target.url)
     if isinstance(address, SqliteAddress) and address.path and not address.path.exists():
@@ -248,9 +248,9 @@ def inspect_schemas(target: Target) -> SchemaReport:
 
     Unlike opening the ``Application`` (which creates whatever is missing), this only reads.
     """
-    from polynom import config, sql
+    from polynom import config
     from polynom.errors import PolynomError, StoreConnectionError, StoreError
-    from polynom.migration import SchemaSnapshotSchema, check_schemas, plan
+    from polynom.migration import check_schemas, plan, read_snapshot
     from polynom.schema.schema_registry import registered_schemas, sort_by_dependency
     from polynom.stores import open_store
 
@@ -266,21 +266,13 @@ def inspect_schemas(target: Target) -> SchemaReport:
         try:
             with store.connection() as conn:
                 try:
-                    rows = conn.execute(
-                        f"SELECT {sql.quote('snapshot')} "
-                        f"FROM {sql.schema_entity(SchemaSnapshotSchema)} "
-                        f"WHERE {sql.quote('_entry_id')} = ?",
-                        [target.app_uuid],
-                    ).rows
+                    stored = read_snapshot(conn, target.app_uuid)
                 except StoreConnectionError:
                     raise
                 except StoreError:
-                    rows = []  # the internal entities do not exist yet: nothing is stored
+                    stored = None  # the internal entities do not exist yet: nothing is stored
         finally:
             store.close()
-        field = SchemaSnapshotSchema.field_by_db_name("snapshot")
-        assert field is not None
-        stored = field.polytype.from_db(rows[0][0]) if rows else None
         the_plan = plan(stored, schemas)
     except PolynomError as exc:
         raise _cli_error(exc, target) from None
@@ -343,24 +335,6 @@ def migrate(url: str | None, app_uuid: str, models: tuple[str, ...], echo: bool)
         click.echo(f"  - {change}")
 
 
-def _count_entries(app: Application) -> int:
-    """How many entries a dump of ``app`` will hold (for the progress bar)."""
-    from polynom import sql
-    from polynom.changelog import ChangeLogSchema
-
-    total = 0
-    with app.create_session() as session:
-        for schema in app.schemas:
-            rows = session.execute(f"SELECT COUNT(*) FROM {sql.schema_entity(schema)}").rows
-            total += int(rows[0][0])
-        rows = session.execute(
-            f'SELECT COUNT(*) FROM {sql.schema_entity(ChangeLogSchema)} WHERE "app_uuid" = ?',
-            [app.app_uuid],
-        ).rows
-        total += int(rows[0][0])
-    return total
-
-
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @target_options
@@ -372,7 +346,7 @@ def dump(file: Path, url: str | None, app_uuid: str, models: tuple[str, ...], ec
     _require_existing_store(target)
     with open_application(target) as app:
         try:
-            total = _count_entries(app)
+            total = app.count_entries()
             with _Progress(total, f"dumping to {file.name}") as progress:
                 written = app.dump(file, progress=progress)
         except PolynomError as exc:

@@ -12,6 +12,9 @@ strings, bytes as base64...). The application's changelog rows follow as entity
 ``polynom_internal.change_log``. Loading checks the format version, the application and the
 schema before it writes, and writes everything in one transaction: a dump that cannot be
 loaded leaves the store as it was.
+
+Dump and load take narrow objects -- an executor (or an open transaction), the
+application's uuid and its schemas -- never the application itself.
 """
 
 from __future__ import annotations
@@ -19,27 +22,38 @@ from __future__ import annotations
 import datetime as _dt
 import gzip
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, Protocol
 
-from polynom import sql
 from polynom.errors import DumpError, PolynomError
-from polynom.flush import rows_per_statement
 from polynom.migration import snapshot_of
+from polynom.schema.internal import ChangeLogSchema
 from polynom.schema.schema import ENTRY_ID, BaseSchema
-from polynom.session import Session
+from polynom.sql import dml
+from polynom.sql import select as sql_select
+from polynom.sql.names import quote, schema_entity
+from polynom.unit_of_work.executor import Executor, Statements
+from polynom.unit_of_work.persistence import insert_rows
 
-if TYPE_CHECKING:
-    from polynom.application import Application
-
-__all__ = ["FORMAT", "VERSION", "dump", "load"]
+__all__ = ["FORMAT", "VERSION", "Transaction", "count_entries", "dump", "load", "read_header"]
 
 FORMAT = "polynom-dump"
 VERSION = 1
 _PAGE = 1000
 
 Progress = Callable[[str, int], None] | None
+
+Schemas = Sequence[type[BaseSchema]]
+
+
+class Transaction(Protocol):
+    """What a load writes through: an open session will do."""
+
+    @property
+    def executor(self) -> Executor: ...
+
+    def commit(self) -> None: ...
 
 
 def _open(path: Path, mode: str) -> IO[str]:
@@ -48,83 +62,82 @@ def _open(path: Path, mode: str) -> IO[str]:
     return open(path, mode, encoding="utf-8")
 
 
-def _entities(app: Application) -> list[type[BaseSchema]]:
-    from polynom.changelog import ChangeLogSchema
-
-    return [*app.schemas, ChangeLogSchema]
+def _entities(schemas: Schemas) -> list[type[BaseSchema]]:
+    return [*schemas, ChangeLogSchema]
 
 
 def _rows(
-    session: Session, schema: type[BaseSchema], where: str, params: list[Any]
+    statements: Statements, schema: type[BaseSchema], where: str, params: list[Any]
 ) -> Iterator[tuple[Any, ...]]:
     """Every row of an entity, paged by ``_entry_id`` so memory stays flat."""
-    columns = ", ".join(sql.quote(f.db_field_name) for f in schema.all_fields())
-    table = sql.schema_entity(schema)
+    columns = [f.db_field_name for f in schema.all_fields()]
+    text = sql_select.scan_page(columns, schema_entity(schema), ENTRY_ID, _PAGE, where)
     last = ""
     while True:
-        text = (
-            f'SELECT {columns} FROM {table} WHERE {where} "{ENTRY_ID}" > ? '
-            f'ORDER BY "{ENTRY_ID}" LIMIT {_PAGE}'
-        )
-        rows = session.execute(text, [*params, last]).rows
+        rows = statements.execute(text, [*params, last]).rows
         yield from rows
         if len(rows) < _PAGE:
             return
         last = rows[-1][0]
 
 
-def _filter(app: Application, schema: type[BaseSchema]) -> tuple[str, list[Any]]:
-    from polynom.changelog import ChangeLogSchema
-
+def _filter(app_uuid: str, schema: type[BaseSchema]) -> tuple[str, list[Any]]:
+    """The condition that keeps an entity's rows to the application's (the changelog's)."""
     if schema is ChangeLogSchema:
-        return '"app_uuid" = ? AND', [app.app_uuid]
+        return f"{quote('app_uuid')} = ?", [app_uuid]
     return "", []
 
 
-def dump(app: Application, path: Path, progress: Progress = None) -> int:
-    """Write the application's entries to ``path``; returns how many were written."""
-    schemas = _entities(app)
+def count_entries(statements: Statements, app_uuid: str, schemas: Schemas) -> list[int]:
+    """How many entries a dump holds per entity: ``schemas``, then the changelog."""
+    counts = []
+    for schema in _entities(schemas):
+        where, params = _filter(app_uuid, schema)
+        text = sql_select.count(schema_entity(schema), [where] if where else [])
+        counts.append(int(statements.execute(text, params).rows[0][0]))
+    return counts
+
+
+def dump(
+    statements: Statements, app_uuid: str, schemas: Schemas, path: Path, progress: Progress = None
+) -> int:
+    """Write the application's entries to ``path``; returns how many were written.
+
+    ``statements`` reads them (an open session); ``schemas`` are the application's.
+    """
+    entities = _entities(schemas)
+    counts = count_entries(statements, app_uuid, schemas)
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "app_uuid": app_uuid,
+        "created_at": _dt.datetime.now(_dt.UTC).isoformat(),
+        "schema": snapshot_of(schemas),
+        "entities": [
+            {
+                "entity": s.qualified_name(),
+                "fields": [f.db_field_name for f in s.all_fields()],
+                "count": n,
+            }
+            for s, n in zip(entities, counts, strict=True)
+        ],
+    }
     total = 0
-    with Session(app) as session:
-        counts = []
-        for schema in schemas:
-            where, params = _filter(app, schema)
-            text = f"SELECT COUNT(*) FROM {sql.schema_entity(schema)}"
-            if where:
-                text += " WHERE " + where.removesuffix(" AND")
-            counts.append(int(session.execute(text, params).rows[0][0]))
-        header = {
-            "format": FORMAT,
-            "version": VERSION,
-            "app_uuid": app.app_uuid,
-            "created_at": _dt.datetime.now(_dt.UTC).isoformat(),
-            "schema": snapshot_of(app.schemas),
-            "entities": [
-                {
-                    "entity": s.qualified_name(),
-                    "fields": [f.db_field_name for f in s.all_fields()],
-                    "count": n,
-                }
-                for s, n in zip(schemas, counts, strict=True)
-            ],
-        }
-        with _open(path, "w") as out:
-            out.write(json.dumps(header) + "\n")
-            for schema in schemas:
-                name = schema.qualified_name()
-                fields = schema.all_fields()
-                where, params = _filter(app, schema)
-                done = 0
-                for row in _rows(session, schema, where, params):
-                    values = [
-                        None if raw is None else f.polytype.to_json(f.polytype.from_db(raw))
-                        for f, raw in zip(fields, row, strict=True)
-                    ]
-                    out.write(json.dumps({"e": name, "v": values}) + "\n")
-                    done += 1
-                    if progress is not None:
-                        progress(name, 1)
-                total += done
+    with _open(path, "w") as out:
+        out.write(json.dumps(header) + "\n")
+        for schema in entities:
+            name = schema.qualified_name()
+            fields = schema.all_fields()
+            where, params = _filter(app_uuid, schema)
+            for row in _rows(statements, schema, where, params):
+                values = [
+                    None if raw is None else f.polytype.to_json(f.polytype.from_db(raw))
+                    for f, raw in zip(fields, row, strict=True)
+                ]
+                out.write(json.dumps({"e": name, "v": values}) + "\n")
+                total += 1
+                if progress is not None:
+                    progress(name, 1)
     return total
 
 
@@ -147,53 +160,62 @@ def read_header(path: Path) -> dict[str, Any]:
     return header
 
 
-def load(app: Application, path: Path, replace: bool = False, progress: Progress = None) -> int:
-    """Load a dump in one transaction; returns how many entries were written.
+def load(
+    transaction: Transaction,
+    app_uuid: str,
+    schemas: Schemas,
+    path: Path,
+    replace: bool = False,
+    progress: Progress = None,
+) -> int:
+    """Load a dump in one transaction and commit it; returns how many entries were written.
 
     Refuses (with :class:`DumpError`, writing nothing) a dump of another application, of an
     incompatible schema, or one whose entries clash with existing ones (unless ``replace``,
-    which first deletes the application's current entries).
+    which first deletes the application's current entries). ``transaction`` is an open
+    session of the application whose uuid and schemas are given.
     """
     header = read_header(path)
-    if header.get("app_uuid") != app.app_uuid:
+    if header.get("app_uuid") != app_uuid:
         raise DumpError(
-            f"{path} is a dump of application {header.get('app_uuid')}, not of {app.app_uuid}"
+            f"{path} is a dump of application {header.get('app_uuid')}, not of {app_uuid}"
         )
-    current = snapshot_of(app.schemas)["entities"]
+    current = snapshot_of(schemas)["entities"]
     dumped = header.get("schema", {}).get("entities", {})
     problems = _incompatibilities(dumped, current)
     if problems:
         raise DumpError(
-            f"{path} does not fit the schemas of application {app.app_uuid}:\n  - "
+            f"{path} does not fit the schemas of application {app_uuid}:\n  - "
             + "\n  - ".join(problems)
         )
-    schemas = {s.qualified_name(): s for s in _entities(app)}
+    by_name = {s.qualified_name(): s for s in _entities(schemas)}
     for entity in header["entities"]:
-        expected = [f.db_field_name for f in schemas[entity["entity"]].all_fields()]
+        expected = [f.db_field_name for f in by_name[entity["entity"]].all_fields()]
         if entity["fields"] != expected:
             raise DumpError(f"{path}: the fields of {entity['entity']} do not match the schema")
     total = 0
     try:
-        with Session(app) as session, _open(path, "r") as src:
+        executor = transaction.executor
+        with _open(path, "r") as src:
             src.readline()
             if replace:
-                _clear(app, session, schemas)
+                _clear(executor, app_uuid, schemas)
             batch: list[list[Any]] = []
             batch_entity = ""
             for number, line in enumerate(src, start=2):
                 try:
                     item = json.loads(line)
                     entity, values = item["e"], item["v"]
-                    schema = schemas[entity]
+                    schema = by_name[entity]
                 except (ValueError, KeyError, TypeError):
                     raise DumpError(f"{path}, line {number}: not a dump entry") from None
                 if entity != batch_entity or len(batch) >= _PAGE:
-                    _write(session, schemas.get(batch_entity), batch, progress)
+                    _write(executor, by_name.get(batch_entity), batch, progress)
                     batch, batch_entity = [], entity
                 batch.append(_decode(schema, values, path, number))
                 total += 1
-            _write(session, schemas.get(batch_entity), batch, progress)
-            session.commit()
+            _write(executor, by_name.get(batch_entity), batch, progress)
+        transaction.commit()
     except DumpError:
         raise
     except PolynomError as exc:
@@ -238,27 +260,17 @@ def _decode(schema: type[BaseSchema], values: list[Any], path: Path, number: int
 
 
 def _write(
-    session: Session, schema: type[BaseSchema] | None, rows: list[list[Any]], progress: Progress
+    executor: Executor, schema: type[BaseSchema] | None, rows: list[list[Any]], progress: Progress
 ) -> None:
     if schema is None or not rows:
         return
-    table = sql.schema_entity(schema)
-    columns = [f.db_field_name for f in schema.all_fields()]
-    per = rows_per_statement(session, len(columns))
-    for start in range(0, len(rows), per):
-        chunk = rows[start : start + per]
-        session.execute(
-            sql.insert_rows(table, columns, len(chunk)), [v for row in chunk for v in row]
-        )
+    insert_rows(executor, schema, rows)
     if progress is not None:
         progress(schema.qualified_name(), len(rows))
 
 
-def _clear(app: Application, session: Session, schemas: dict[str, type[BaseSchema]]) -> None:
-    from polynom.changelog import ChangeLogSchema
-
-    for schema in reversed(app.schemas):
-        session.execute(f"DELETE FROM {sql.schema_entity(schema)}")
-    session.execute(
-        f'DELETE FROM {sql.schema_entity(ChangeLogSchema)} WHERE "app_uuid" = ?', [app.app_uuid]
-    )
+def _clear(executor: Executor, app_uuid: str, schemas: Schemas) -> None:
+    """Delete the application's entries (children first) and its changelog rows."""
+    for schema in reversed(schemas):
+        executor.execute(dml.delete_all(schema_entity(schema)))
+    executor.execute(dml.delete_all(schema_entity(ChangeLogSchema), ["app_uuid"]), [app_uuid])

@@ -11,27 +11,31 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from polynom import config, sql
 from polynom.errors import MigrationError, SchemaError
 from polynom.model.model import BaseModel
-from polynom.schema.field import Field
-from polynom.schema.polytypes import Json
-from polynom.schema.schema import BaseSchema
+from polynom.schema.internal import SchemaSnapshotSchema
+from polynom.schema.schema import ENTRY_ID, BaseSchema, Field
+from polynom.sql import ddl, dml
+from polynom.sql import select as sql_select
+from polynom.sql.names import entity, quote, schema_entity
+from polynom.unit_of_work.executor import Statements
 
-if TYPE_CHECKING:
-    from polynom.session import Session
-
-__all__ = ["Plan", "SchemaSnapshot", "plan", "snapshot_of"]
+__all__ = [
+    "Plan",
+    "SchemaSnapshot",
+    "SchemaSnapshotSchema",
+    "check_schemas",
+    "plan",
+    "read_snapshot",
+    "snapshot_of",
+]
 
 SNAPSHOT_VERSION = 1
 
-
-class SchemaSnapshotSchema(BaseSchema):
-    entity_name = config.get(config.SNAPSHOT_TABLE)
-    namespace_name = config.get(config.INTERNAL_NAMESPACE)
-    fields = [Field("snapshot", Json(), nullable=False)]
+#: A check run before a migration is applied; it raises MigrationError.
+Check = Callable[[Statements], None]
 
 
 class SchemaSnapshot(BaseModel):
@@ -39,6 +43,18 @@ class SchemaSnapshot(BaseModel):
 
     schema = SchemaSnapshotSchema
     snapshot: Any
+
+
+def read_snapshot(statements: Statements, app_uuid: str) -> dict[str, Any] | None:
+    """The snapshot stored for ``app_uuid``, read with a plain statement, or None."""
+    statement = sql_select.select(
+        quote("snapshot"), schema_entity(SchemaSnapshotSchema), [f"{quote(ENTRY_ID)} = ?"]
+    )
+    rows = statements.execute(statement, [app_uuid]).rows
+    field = SchemaSnapshotSchema.field_by_db_name("snapshot")
+    assert field is not None
+    stored: dict[str, Any] | None = field.polytype.from_db(rows[0][0]) if rows else None
+    return stored
 
 
 def snapshot_of(schemas: Sequence[type[BaseSchema]]) -> dict[str, Any]:
@@ -59,7 +75,7 @@ class Plan:
     fixes: list[tuple[str, list[Any]]] = field(default_factory=list)
     ddl: list[str] = field(default_factory=list)
     #: checks run before anything is applied; each raises MigrationError
-    checks: list[Callable[[Session], None]] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
 
     @property
     def needs_migration(self) -> bool:
@@ -78,11 +94,8 @@ def plan(stored: dict[str, Any] | None, schemas: Sequence[type[BaseSchema]]) -> 
         previous = f"{schema.namespace()}.{schema.previous_name}" if schema.previous_name else None
         if previous and previous in old_entities:
             result.differences.append(f"entity {previous} renamed to {key}")
-            result.ddl.append(
-                f"ALTER TABLE {sql.entity(schema.namespace(), schema.previous_name or '')} "
-                f"RENAME TO {sql.quote(schema.entity_name)}"
-            )
-            old_table = sql.entity(schema.namespace(), schema.previous_name or "")
+            old_table = entity(schema.namespace(), schema.previous_name or "")
+            result.ddl.append(ddl.rename_table(old_table, schema.entity_name))
             _plan_fields(result, schema, old_entities.pop(previous), old_table)
             continue
         result.creations.append(schema)
@@ -97,7 +110,7 @@ def _plan_fields(
     result: Plan, schema: type[BaseSchema], old: dict[str, Any], old_table: str | None = None
 ) -> None:
     """Plan field changes; checks and fixes run before the DDL, so they use the old names."""
-    table = sql.schema_entity(schema)
+    table = schema_entity(schema)
     old_table = old_table or table
     name = schema.qualified_name()
     old_fields = {f["name"]: f for f in old["fields"]}
@@ -112,10 +125,7 @@ def _plan_fields(
             result.differences.append(
                 f"{name}: field {current.previous_name} renamed to {current.db_field_name}"
             )
-            renames.append(
-                f"ALTER TABLE {table} RENAME COLUMN {sql.quote(current.previous_name)} "
-                f"TO {sql.quote(current.db_field_name)}"
-            )
+            renames.append(ddl.rename_column(table, current.previous_name, current.db_field_name))
         if before is None:
             if current.is_foreign_key:
                 raise MigrationError(
@@ -126,7 +136,7 @@ def _plan_fields(
             result.differences.append(
                 f"{name}: field {current.db_field_name} added ({current.polytype.sql_type})"
             )
-            adds.append(sql.add_column(table, current))
+            adds.append(ddl.add_column(table, current))
             if not current.nullable and current.static_default is None:
                 result.checks.append(_must_be_empty(old_table, name, current.db_field_name))
             continue
@@ -135,7 +145,7 @@ def _plan_fields(
         )
     for gone in old_fields:
         result.differences.append(f"{name}: field {gone} dropped (its data is deleted)")
-        drops.append(f"ALTER TABLE {table} DROP COLUMN {sql.quote(gone)}")
+        drops.append(ddl.drop_column(table, gone))
     result.ddl.extend([*renames, *adds, *alters, *drops])
 
 
@@ -149,9 +159,9 @@ def _plan_alter(
     old_table: str,
     old_column: str,
 ) -> list[str]:
-    column = f"ALTER TABLE {table} MODIFY COLUMN {sql.quote(current.db_field_name)}"
+    column = current.db_field_name
     label = f"{name}: field {current.db_field_name}"
-    ddl: list[str] = []
+    changes: list[str] = []
     if desc["references"] != before.get("references"):
         raise MigrationError(
             f"{label}: its foreign key changed ({before.get('references')} -> "
@@ -167,41 +177,39 @@ def _plan_alter(
             f"{label} type changed {before.get('sql_type')} -> {desc['sql_type']}"
         )
         if desc["sql_type"] != before.get("sql_type"):
-            ddl.append(f"{column} SET TYPE {current.polytype.sql_type}")
+            changes.append(ddl.set_column_type(table, column, current.polytype.sql_type))
     if desc["default"] != before.get("default"):
         result.differences.append(
             f"{label} default changed {before.get('default')!r} -> {desc['default']!r}"
         )
         if current.static_default is None:
-            ddl.append(f"{column} DROP DEFAULT")
+            changes.append(ddl.drop_column_default(table, column))
         else:
-            ddl.append(
-                f"{column} SET DEFAULT {current.polytype.sql_literal(current.static_default)}"
-            )
+            literal = current.polytype.sql_literal(current.static_default)
+            changes.append(ddl.set_column_default(table, column, literal))
     if desc["nullable"] != before.get("nullable"):
         result.differences.append(
             f"{label} {'became nullable' if desc['nullable'] else 'became required (NOT NULL)'}"
         )
         if desc["nullable"]:
-            ddl.append(f"{column} DROP NOT NULL")
+            changes.append(ddl.drop_not_null(table, column))
         else:
-            quoted = sql.quote(old_column)
             if current.static_default is not None:
                 result.fixes.append(
                     (
-                        f"UPDATE {old_table} SET {quoted} = ? WHERE {quoted} IS NULL",
+                        dml.fill_nulls(old_table, old_column),
                         [current.polytype.to_db(current.static_default)],
                     )
                 )
             else:
-                result.checks.append(_no_nulls(old_table, label, quoted))
-            ddl.append(f"{column} SET NOT NULL")
-    return ddl
+                result.checks.append(_no_nulls(old_table, label, old_column))
+            changes.append(ddl.set_not_null(table, column))
+    return changes
 
 
-def _no_nulls(table: str, label: str, quoted: str) -> Callable[[Session], None]:
-    def check(session: Session) -> None:
-        rows = session.execute(f"SELECT COUNT(*) FROM {table} WHERE {quoted} IS NULL").rows
+def _no_nulls(table: str, label: str, column: str) -> Check:
+    def check(statements: Statements) -> None:
+        rows = statements.execute(sql_select.count(table, [f"{quote(column)} IS NULL"])).rows
         if rows[0][0]:
             raise MigrationError(
                 f"{label} cannot become NOT NULL: {rows[0][0]} entries have no value; give the "
@@ -211,9 +219,9 @@ def _no_nulls(table: str, label: str, quoted: str) -> Callable[[Session], None]:
     return check
 
 
-def _must_be_empty(table: str, name: str, column: str) -> Callable[[Session], None]:
-    def check(session: Session) -> None:
-        rows = session.execute(f"SELECT COUNT(*) FROM {table}").rows
+def _must_be_empty(table: str, name: str, column: str) -> Check:
+    def check(statements: Statements) -> None:
+        rows = statements.execute(sql_select.count(table)).rows
         if rows[0][0]:
             raise MigrationError(
                 f"{name}: the new required field {column} needs a default, since the entity "

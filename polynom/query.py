@@ -1,37 +1,60 @@
 """``Query``: read models of one class, filtered, ordered and paged, as Polypheny SQL.
 
 Queries see the session's own pending changes (the session flushes before it runs one)
-and return the session's objects for entries it already holds (identity map).
+and return the session's objects for entries it already holds (identity map). A query
+works on a :class:`QuerySession` -- what it needs of a session -- and never imports one.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
-from polynom import sql
 from polynom.errors import QueryError, ValidationError
-from polynom.expression import Column, Expr, Ordering
-from polynom.model.model import DELETED, BaseModel, model_for_schema
-from polynom.model.relationship import Relationship
+from polynom.model.mapper import RelationshipAttribute
+from polynom.model.model import BaseModel, model_for_schema
+from polynom.model.state import DELETED, STATE_KEY
 from polynom.schema.schema import ENTRY_ID
+from polynom.sql import select as sql_select
+from polynom.sql.expression import Column, Expr, Ordering
+from polynom.sql.names import schema_entity
+from polynom.stores.base import Result
+from polynom.unit_of_work.tracking import UnitOfWork
 
-if TYPE_CHECKING:
-    from polynom.session import Session
-
-__all__ = ["JoinedLoad", "Query", "joinedload", "selectinload"]
+__all__ = ["JoinedLoad", "Query", "QuerySession", "get_by_id", "joinedload", "selectinload"]
 
 M = TypeVar("M", bound=BaseModel)
 
 _IN_CHUNK = 500
 
 
+class QuerySession(Protocol):
+    """What a query needs of a session (``polynom.session.Session`` is one)."""
+
+    @property
+    def unit_of_work(self) -> UnitOfWork:
+        """The identity map and pending changes, to adopt rows and know when to flush."""
+        ...
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Result:
+        """Run a statement in the session's transaction (raises when it is not active)."""
+        ...
+
+    def flush(self) -> None:
+        """Write pending changes, so the query sees them."""
+        ...
+
+    def delete_all(self, models: Iterable[BaseModel]) -> None:
+        """Delete models through the session (cascades and changelog apply)."""
+        ...
+
+
 class _Load:
     """A loader option: fetch a relationship for every result in one extra statement."""
 
-    def __init__(self, relationship: Relationship) -> None:
-        if not isinstance(relationship, Relationship):
+    def __init__(self, relationship: RelationshipAttribute) -> None:
+        if not isinstance(relationship, RelationshipAttribute):
             raise QueryError(f"eager loading needs a relationship attribute, got {relationship!r}")
         self.relationship = relationship
 
@@ -50,8 +73,10 @@ JoinedLoad = joinedload
 class Query(Generic[M]):
     """Build with chained calls, run with ``all``/``first``/``get``/``count``/``exists``."""
 
-    def __init__(self, model: type[M], session: Session) -> None:
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+    def __init__(self, model: type[M], session: QuerySession) -> None:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or not hasattr(
+            model, "__mapper__"
+        ):
             raise QueryError(f"a query needs a model class, got {model!r}")
         self._model = model
         self._session = session
@@ -62,7 +87,7 @@ class Query(Generic[M]):
         self._distinct = False
         self._joins: list[tuple[type[BaseModel], str]] = []  # (model, ON sql) in alias order
         self._join_params: list[Any] = []
-        self._eager: list[Relationship] = []
+        self._eager: list[RelationshipAttribute] = []
 
     def _copy(self) -> Query[M]:
         clone = Query.__new__(Query)
@@ -77,9 +102,10 @@ class Query(Generic[M]):
     # -- building ------------------------------------------------------------------------
 
     def _column(self, model: type[BaseModel], name: str) -> Column:
-        attribute = model._pn_attributes.get(name)
+        mapper = model.__mapper__
+        attribute = mapper.attributes.get(name)
         if attribute is None:
-            known = ", ".join(n for n in model._pn_attributes if n != ENTRY_ID)
+            known = ", ".join(mapper.field_names())
             raise QueryError(f"{model.__name__} has no field {name!r} (fields: {known})")
         return attribute.column
 
@@ -134,7 +160,9 @@ class Query(Generic[M]):
         clone._distinct = True
         return clone
 
-    def join(self, target: type[BaseModel] | Relationship, on: Expr | None = None) -> Query[M]:
+    def join(
+        self, target: type[BaseModel] | RelationshipAttribute, on: Expr | None = None
+    ) -> Query[M]:
         """Join another model so filters and ordering can use its fields.
 
         ``target`` is a model class (joined through the foreign key between the two) or a
@@ -142,7 +170,7 @@ class Query(Generic[M]):
         Results are still models of the queried class.
         """
         clone = self._copy()
-        if isinstance(target, Relationship):
+        if isinstance(target, RelationshipAttribute):
             target = target.target
         if not (isinstance(target, type) and issubclass(target, BaseModel)):
             raise QueryError(f"join() takes a model class or relationship, got {target!r}")
@@ -175,37 +203,38 @@ class Query(Generic[M]):
             aliases[model] = f"t{index}"
         return aliases
 
-    def _from(self, params: list[Any]) -> str:
+    def _source(self, params: list[Any]) -> tuple[str, list[str]]:
+        """The FROM clause (with joins) and the WHERE conditions, params in order."""
         aliases = self._aliases()
-        parts = [f'{sql.schema_entity(self._model._pn_schema)} AS "t0"']
+        parts = [sql_select.table_as(schema_entity(self._model.__mapper__.schema), "t0")]
         for model, on in self._joins:
             parts.append(
-                f"INNER JOIN {sql.schema_entity(model._pn_schema)} AS {sql.quote(aliases[model])} "
-                f"ON {on}"
+                sql_select.inner_join(schema_entity(model.__mapper__.schema), aliases[model], on)
             )
         params.extend(self._join_params)
-        text = " ".join(parts)
-        if self._where:
-            text += " WHERE " + " AND ".join(e.compile(aliases, params) for e in self._where)
-        return text
+        where = [e.compile(aliases, params) for e in self._where]
+        return " ".join(parts), where
 
-    def _select(self, columns: str, params: list[Any], paged: bool = True) -> str:
-        text = f"SELECT {'DISTINCT ' if self._distinct else ''}{columns} FROM {self._from(params)}"
-        if self._order:
-            aliases = self._aliases()
-            text += " ORDER BY " + ", ".join(o.sql(aliases) for o in self._order)
-        if paged:
-            if self._limit is not None:
-                text += f" LIMIT {self._limit}"
-            if self._offset is not None:
-                if self._limit is None:
-                    text += f" LIMIT {2**63 - 1}"
-                text += f" OFFSET {self._offset}"
-        return text
+    def _select(
+        self, columns: str, params: list[Any], paged: bool = True, limit: int | None = None
+    ) -> str:
+        """The SELECT of ``columns``; ``paged=False`` ignores the query's limit and offset
+        (for ``limit`` instead)."""
+        source, where = self._source(params)
+        aliases = self._aliases()
+        return sql_select.select(
+            columns,
+            source,
+            where,
+            distinct=self._distinct,
+            order_by=[o.sql(aliases) for o in self._order],
+            limit=self._limit if paged else limit,
+            offset=self._offset if paged else None,
+        )
 
     def _columns_sql(self) -> str:
         return ", ".join(
-            f'"t0".{sql.quote(a.field.db_field_name)}' for a in self._model._pn_attributes.values()
+            sql_select.column("t0", a.field.db_field_name) for a in self._model.__mapper__.columns
         )
 
     def statement(self) -> tuple[str, list[Any]]:
@@ -217,15 +246,15 @@ class Query(Generic[M]):
 
     def _run(self, text: str, params: list[Any]) -> list[tuple[Any, ...]]:
         session = self._session
-        session._require_active()
-        session._autoflush()  # queries see the session's own pending changes
+        if session.unit_of_work.has_pending():
+            session.flush()  # queries see the session's own pending changes
         return session.execute(text, params).rows
 
     def all(self) -> list[M]:
         """Every matching model."""
         text, params = self.statement()
         rows = self._run(text, params)
-        models = self._session._adopt(self._model, rows)
+        models = self._session.unit_of_work.models_for_rows(self._model, rows)
         for rel in self._eager:
             _eager_load(self._session, rel, models)
         return models
@@ -240,22 +269,21 @@ class Query(Generic[M]):
 
     def get(self, entry_id: str) -> M | None:
         """The model with this ``_entry_id``, or None (ignores filters, uses the identity map)."""
-        return _get_by_id(self._model, self._session, entry_id, self._eager)
+        return get_by_id(self._model, self._session, entry_id, self._eager)
 
     def count(self) -> int:
         """How many entries match (honouring distinct, limit and offset)."""
         params: list[Any] = []
         if self._distinct or self._limit is not None or self._offset is not None:
-            inner = self._select(self._columns_sql(), params)
-            text = f'SELECT COUNT(*) FROM ({inner}) AS "q"'
+            text = sql_select.count_of(self._select(self._columns_sql(), params))
         else:
-            text = f"SELECT COUNT(*) FROM {self._from(params)}"
+            text = sql_select.count(*self._source(params))
         return int(self._run(text, params)[0][0])
 
     def exists(self) -> bool:
         """True when at least one entry matches."""
         params: list[Any] = []
-        text = self._select('"t0"."_entry_id"', params, paged=False) + " LIMIT 1"
+        text = self._select(sql_select.column("t0", ENTRY_ID), params, paged=False, limit=1)
         return bool(self._run(text, params))
 
     def delete(self) -> int:
@@ -275,8 +303,11 @@ class Query(Generic[M]):
         return len(models)
 
 
-def _get_by_id(
-    model: type[M], session: Session, entry_id: str, eager: Sequence[Relationship] = ()
+def get_by_id(
+    model: type[M],
+    session: QuerySession,
+    entry_id: str,
+    eager: Sequence[RelationshipAttribute] = (),
 ) -> M | None:
     """:meth:`Query.get` without building a ``Query`` (``ModelService.get`` calls it)."""
     if not isinstance(entry_id, str):
@@ -286,22 +317,22 @@ def _get_by_id(
             field=ENTRY_ID,
             value=entry_id,
         )
-    session._require_active()
-    known = session._identity.get((model._pn_schema, entry_id))
+    mapper = model.__mapper__
+    uow = session.unit_of_work
+    known = uow.identity_map.get((mapper.schema, entry_id))
     if known is not None:
-        return None if known._pn_state == DELETED else known  # type: ignore[return-value]
-    text = model.__dict__.get("_pn_get_sql")
+        return None if known.__dict__[STATE_KEY].status is DELETED else known  # type: ignore[return-value]
+    text = mapper.statement_cache.get("get")
     if text is None:  # the same statement for every get of this model: build it once
-        query = Query(model, session)
-        query._where = [model._pn_attributes[ENTRY_ID].column == entry_id]
-        text = query.statement()[0]
-        type.__setattr__(model, "_pn_get_sql", text)
-    session._autoflush()
+        query = Query(model, session).filter(mapper.attributes[ENTRY_ID].column == entry_id)
+        text = mapper.statement_cache["get"] = query.statement()[0]
+    if uow.new or uow.dirty or uow.deleted or uow.watched:  # has_pending(), inlined
+        session.flush()
     rows = session.execute(text, [entry_id]).rows
     if not rows:
         return None
     # the entry is not in the identity map (looked up above; a flush adds nothing to it)
-    obj = session._adopt_new(model, rows[0])
+    obj = uow.model_for_row(model, rows[0])
     if eager:
         for rel in eager:
             _eager_load(session, rel, [obj])
@@ -320,16 +351,16 @@ def _infer_join(present: list[type[BaseModel]], target: type[BaseModel]) -> Expr
     for model in present:
         if model is target:
             continue
-        for fk in model._pn_schema.foreign_keys():
-            if fk.referenced_schema is target._pn_schema:
+        for fk in model.__mapper__.schema.foreign_keys():
+            if fk.referenced_schema is target.__mapper__.schema:
                 found.append(
-                    model._pn_attributes[fk.python_field_name].column
+                    model.__mapper__.attributes[fk.python_field_name].column
                     == _ref_column(target, fk.referenced_db_field_name)
                 )
-        for fk in target._pn_schema.foreign_keys():
-            if fk.referenced_schema is model._pn_schema:
+        for fk in target.__mapper__.schema.foreign_keys():
+            if fk.referenced_schema is model.__mapper__.schema:
                 found.append(
-                    target._pn_attributes[fk.python_field_name].column
+                    target.__mapper__.attributes[fk.python_field_name].column
                     == _ref_column(model, fk.referenced_db_field_name)
                 )
     if len(found) != 1:
@@ -340,12 +371,14 @@ def _infer_join(present: list[type[BaseModel]], target: type[BaseModel]) -> Expr
 
 
 def _ref_column(model: type[BaseModel], db_name: str) -> Column:
-    field = model._pn_schema.field_by_db_name(db_name)
+    field = model.__mapper__.schema.field_by_db_name(db_name)
     assert field is not None
-    return model._pn_attributes[field.python_field_name].column
+    return model.__mapper__.attributes[field.python_field_name].column
 
 
-def _eager_load(session: Session, rel: Relationship, parents: Sequence[BaseModel]) -> None:
+def _eager_load(
+    session: QuerySession, rel: RelationshipAttribute, parents: Sequence[BaseModel]
+) -> None:
     if not parents:
         return
     target = rel.target
@@ -359,19 +392,19 @@ def _eager_load(session: Session, rel: Relationship, parents: Sequence[BaseModel
             for model in chunk.all():
                 by_id[getattr(model, column.name)] = model
         for parent in parents:
-            rel._set_loaded(parent, by_id.get(parent.__dict__.get(fk.python_field_name)))
+            rel.set_loaded(parent, by_id.get(parent.__dict__.get(fk.python_field_name)))
         return
     ref = model_for_schema(fk.referenced_schema)
     assert ref is not None
-    ref_name = ref._pn_schema.field_by_db_name(fk.referenced_db_field_name)
+    ref_name = ref.__mapper__.schema.field_by_db_name(fk.referenced_db_field_name)
     assert ref_name is not None
     keys = sorted({p.__dict__[ref_name.python_field_name] for p in parents} - {None})
     children: dict[Any, list[BaseModel]] = defaultdict(list)
-    column = target._pn_attributes[fk.python_field_name].column
+    column = target.__mapper__.attributes[fk.python_field_name].column
     for start in range(0, len(keys), _IN_CHUNK):
         for child in (
             Query(target, session).filter(column.in_(keys[start : start + _IN_CHUNK])).all()
         ):
             children[child.__dict__.get(fk.python_field_name)].append(child)
     for parent in parents:
-        rel._set_loaded(parent, children.get(parent.__dict__.get(ref_name.python_field_name), []))
+        rel.set_loaded(parent, children.get(parent.__dict__.get(ref_name.python_field_name), []))

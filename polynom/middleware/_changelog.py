@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from polynom.errors import ConfigurationError
-from polynom.resources._state import _set_log_user
+from polynom.resources.context_state import set_log_user
 
 
 class ChangelogMiddleware:
@@ -55,7 +55,7 @@ class ChangelogMiddleware:
 
     def __call__(self, context: Any) -> Iterator[None]:
         user = self.log_user(context)
-        _set_log_user(context, user)
+        set_log_user(context, user)
         if self.session in context:
             getattr(context, self.session).log_user = user
         yield

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from polynom.resources._state import _opened, _quiet_rollback
+from polynom.resources.context_state import opened_resource, quiet_rollback
 
 
 class TransactionMiddleware:
@@ -36,7 +36,7 @@ class TransactionMiddleware:
             self._commit(context)
 
     def _commit(self, context: Any) -> None:
-        session = _opened(context, self.session)
+        session = opened_resource(context, self.session)
         if session is not None:
             if not session.is_active:  # committed in the context, or ended by a failure
                 return
@@ -44,26 +44,26 @@ class TransactionMiddleware:
                 session.commit()
             except BaseException:
                 if session.is_active:
-                    _quiet_rollback(session)
+                    quiet_rollback(session)
                 raise
             return
-        conn = _opened(context, self.connection)
+        conn = opened_resource(context, self.connection)
         if conn is not None:
             try:
                 conn.commit()
             except BaseException:
-                _quiet_rollback(conn)
+                quiet_rollback(conn)
                 raise
 
     def _rollback(self, context: Any) -> None:
-        session = _opened(context, self.session)
+        session = opened_resource(context, self.session)
         if session is not None:
             if session.is_active:
-                _quiet_rollback(session)
+                quiet_rollback(session)
             return
-        conn = _opened(context, self.connection)
+        conn = opened_resource(context, self.connection)
         if conn is not None:
-            _quiet_rollback(conn)
+            quiet_rollback(conn)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} session={self.session!r}>"

@@ -6,8 +6,9 @@ import importlib
 from typing import Any, TypeVar
 
 from polynom.errors import RelationshipError, SchemaError
+from polynom.model.model import BaseModel, models_by_schema
 
-__all__ = ["polynom_model", "registered_models", "resolve_model"]
+__all__ = ["polynom_model", "registered_models", "resolve_model", "restore", "snapshot"]
 
 T = TypeVar("T", bound=type)
 
@@ -16,8 +17,6 @@ _models: dict[str, type] = {}
 
 def polynom_model(cls: T) -> T:
     """Class decorator: register a model under ``module.ClassName``."""
-    from polynom.model.model import BaseModel
-
     if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
         raise SchemaError(f"@polynom_model applies to BaseModel subclasses, got {cls!r}")
     _models[f"{cls.__module__}.{cls.__qualname__}"] = cls
@@ -29,23 +28,19 @@ def registered_models() -> dict[str, type]:
     return dict(_models)
 
 
-def _snapshot() -> tuple[dict[str, type], dict[Any, Any]]:
-    """Copies of the model registries -- by dotted name, and by schema (``model.py``) -- for
-    :func:`_restore` (``polynom.testing.isolated_registry``)."""
-    from polynom.model.model import _models_by_schema
-
-    return dict(_models), dict(_models_by_schema)
+def snapshot() -> tuple[dict[str, type], dict[Any, Any]]:
+    """Copies of the model registries -- by dotted name, and by schema -- for
+    :func:`restore` (``polynom.testing.isolated_registry``)."""
+    return dict(_models), dict(models_by_schema)
 
 
-def _restore(snapshot: tuple[dict[str, type], dict[Any, Any]]) -> None:
-    """Make both model registries what ``snapshot`` holds, in place (the dicts are shared)."""
-    from polynom.model.model import _models_by_schema
-
-    by_name, by_schema = snapshot
+def restore(saved: tuple[dict[str, type], dict[Any, Any]]) -> None:
+    """Make both model registries what ``saved`` holds, in place (the dicts are shared)."""
+    by_name, by_schema = saved
     _models.clear()
     _models.update(by_name)
-    _models_by_schema.clear()
-    _models_by_schema.update(by_schema)
+    models_by_schema.clear()
+    models_by_schema.update(by_schema)
 
 
 def resolve_model(name: str, where: str) -> type:

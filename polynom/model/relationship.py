@@ -9,6 +9,9 @@ other side in step in memory. Cascades (comma separated):
 - ``delete``: deleting a model deletes its related models (loading them if needed).
 - ``all``: ``save-update`` and ``delete``.
 - ``delete-orphan``: a model removed from its parent (or replaced) is deleted.
+
+Anything else (SQLAlchemy's ``merge``, ``refresh-expire``...) is refused: polynom has no
+merge or expiry to cascade.
 """
 
 from __future__ import annotations
@@ -17,19 +20,53 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 from polynom.errors import DetachedModelError, RelationshipError
-from polynom.model.model import DELETED, PENDING, PERSISTENT, TRANSIENT, BaseModel
+from polynom.model.mapper import RelationshipAttribute
+from polynom.model.model import BaseModel
 from polynom.model.model_registry import resolve_model
+from polynom.model.state import (
+    DELETED,
+    PENDING,
+    PERSISTENT,
+    STATE_KEY,
+    TRANSIENT,
+    InstanceState,
+    ModelState,
+    Tracker,
+)
 from polynom.schema.schema import ENTRY_ID
 
 if TYPE_CHECKING:
-    from polynom.schema.field import ForeignKeyField
+    from polynom.schema.schema import ForeignKeyField
 
-__all__ = ["Relationship"]
+__all__ = ["CASCADES", "Relationship"]
 
-_CASCADES = {"save-update", "delete", "all", "delete-orphan", "merge", "refresh-expire"}
+#: The cascades a relationship accepts.
+CASCADES = frozenset({"save-update", "delete", "all", "delete-orphan"})
 
 
-class Relationship:
+def _status(model: BaseModel) -> ModelState:
+    state: InstanceState | None = model.__dict__.get(STATE_KEY)
+    return TRANSIENT if state is None else state.status
+
+
+def _tracker(model: BaseModel) -> Tracker | None:
+    state: InstanceState | None = model.__dict__.get(STATE_KEY)
+    return None if state is None else state.tracker
+
+
+def _cascade_add(tracker: Tracker, model: BaseModel) -> None:
+    """Add ``model`` to ``tracker`` unless it tracks it already."""
+    if _tracker(model) is not tracker:
+        tracker.add(model)
+
+
+def _orphan(tracker: Tracker, model: BaseModel) -> None:
+    """Delete a model its parent let go of (``delete-orphan``), if ``tracker`` holds it."""
+    if _tracker(model) is tracker and _status(model) in (PENDING, PERSISTENT):
+        tracker.delete(model)
+
+
+class Relationship(RelationshipAttribute):
     """Related models, by class or by dotted name of a ``@polynom_model`` class."""
 
     def __init__(
@@ -45,10 +82,11 @@ class Relationship:
         self.back_populates = back_populates
         self.foreign_key_name = foreign_key
         words = {w.strip() for w in (cascade or "save-update").split(",") if w.strip()}
-        unknown = words - _CASCADES
+        unknown = words - CASCADES
         if unknown:
             raise RelationshipError(
-                f"unknown cascade {', '.join(sorted(unknown))}; use {', '.join(sorted(_CASCADES))}"
+                f"unsupported cascade {', '.join(sorted(unknown))}; the supported cascades are "
+                f"{', '.join(sorted(CASCADES))}"
             )
         if "all" in words:
             words |= {"save-update", "delete"}
@@ -61,7 +99,6 @@ class Relationship:
     def __set_name__(self, owner: type[BaseModel], name: str) -> None:
         self.owner = owner
         self.name = name
-        self._key = f"_pn_rel_{name}"
 
     # -- resolution ----------------------------------------------------------------------
 
@@ -70,21 +107,16 @@ class Relationship:
         """The related model class (a dotted name is resolved on first use)."""
         if isinstance(self._target, str):
             self._target = resolve_model(self._target, f"relationship {self}")
-        return self._target
+        target: type[BaseModel] = self._target
+        return target
 
     def _resolve(self) -> None:
         owner, target = self.owner, self.target
         assert owner is not None
-        mine = [
-            fk
-            for fk in owner._pn_schema.foreign_keys()
-            if fk.referenced_schema is target._pn_schema
-        ]
-        theirs = [
-            fk
-            for fk in target._pn_schema.foreign_keys()
-            if fk.referenced_schema is owner._pn_schema
-        ]
+        owner_schema = owner.__mapper__.schema
+        target_schema = target.__mapper__.schema
+        mine = [fk for fk in owner_schema.foreign_keys() if fk.referenced_schema is target_schema]
+        theirs = [fk for fk in target_schema.foreign_keys() if fk.referenced_schema is owner_schema]
         if self.foreign_key_name:
             mine = [
                 f for f in mine if self.foreign_key_name in (f.db_field_name, f.python_field_name)
@@ -123,8 +155,8 @@ class Relationship:
     def _back(self) -> Relationship | None:
         if not self.back_populates:
             return None
-        back = self.target._pn_relationships.get(self.back_populates)
-        if back is None:
+        back = self.target.__mapper__.relationships.get(self.back_populates)
+        if not isinstance(back, Relationship):
             raise RelationshipError(
                 f"{self}: back_populates={self.back_populates!r} but {self.target.__name__} "
                 "has no such relationship"
@@ -137,33 +169,27 @@ class Relationship:
 
     # -- access --------------------------------------------------------------------------
 
-    def loaded(self, obj: BaseModel) -> bool:
-        return self._key in obj.__dict__
-
-    def peek(self, obj: BaseModel) -> Any:
-        """The loaded value, without loading (None / [] when not loaded)."""
-        return obj.__dict__.get(self._key, None if self.scalar else [])
-
     def __get__(self, obj: BaseModel | None, owner: type | None = None) -> Any:
         if obj is None:
             return self
         d = obj.__dict__
-        if self._key in d:
-            return d[self._key]
+        name = self.name
+        if name in d:
+            return d[name]
         value = self._load(obj)
-        d[self._key] = value
+        d[name] = value
         return value
 
     def _load(self, obj: BaseModel) -> Any:
         d = obj.__dict__
-        state = d.get("_pn_state", TRANSIENT)
+        state = _status(obj)
         if self.scalar:
             ref = d.get(self.foreign_key.python_field_name)
             if ref is None:
                 return None
         elif state in (TRANSIENT, PENDING):
             return _RelatedList(self, obj, ())
-        session = d.get("_pn_session")
+        session = _tracker(obj)
         if session is None or not session.is_active:
             if state == TRANSIENT:
                 return None if self.scalar else _RelatedList(self, obj, ())
@@ -174,18 +200,18 @@ class Relationship:
         if self.scalar:
             fk = self.foreign_key
             if fk.referenced_db_field_name == ENTRY_ID:
-                return self.target.query(session).get(str(ref))  # the identity map first
+                return session.query(self.target).get(str(ref))  # the identity map first
             referenced = fk.referenced_schema.field_by_db_name(fk.referenced_db_field_name)
             assert referenced is not None
             column = getattr(self.target, referenced.python_field_name)
-            return self.target.query(session).filter(column == ref).first()
+            return session.query(self.target).filter(column == ref).first()
         fk_column = getattr(self.target, self.foreign_key.python_field_name)
-        children = self.target.query(session).filter(fk_column == obj._entry_id).all()
+        children = session.query(self.target).filter(fk_column == obj._entry_id).all()
         return _RelatedList(self, obj, children)
 
-    def _set_loaded(self, obj: BaseModel, value: Any) -> None:
+    def set_loaded(self, obj: BaseModel, value: Any) -> None:
         """Store an eagerly loaded value (no change tracking)."""
-        obj.__dict__[self._key] = value if self.scalar else _RelatedList(self, obj, value)
+        obj.__dict__[self.name] = value if self.scalar else _RelatedList(self, obj, value)
 
     def __set__(self, obj: BaseModel, value: Any) -> None:
         if self.scalar:
@@ -207,29 +233,28 @@ class Relationship:
     ) -> None:
         self._check(value)
         d = obj.__dict__
-        old = d.get(self._key)
-        if old is None and self._key not in d and obj._pn_state == PERSISTENT:
+        name = self.name
+        old = d.get(name)
+        if old is None and name not in d and _status(obj) is PERSISTENT:
             old = self.__get__(obj)
-        if old is value and self._key in d:
+        if old is value and name in d:
             return
-        d[self._key] = value
+        d[name] = value
         setattr(obj, self.foreign_key.python_field_name, None if value is None else value._entry_id)
         back = self._back()
         if back is not None and not from_back:
             if old is not None and obj in back.peek(old):
-                list.remove(old.__dict__[back._key], obj)
-            if value is not None and (
-                back.loaded(value) or value._pn_state in (TRANSIENT, PENDING)
-            ):
+                list.remove(old.__dict__[back.name], obj)
+            if value is not None and (back.loaded(value) or _status(value) in (TRANSIENT, PENDING)):
                 children = back.__get__(value)
                 if obj not in children:
                     list.append(children, obj)
-        session = d.get("_pn_session")
+        session = _tracker(obj)
         if session is not None:
             if value is not None and "save-update" in self.cascade:
-                session._cascade_add(value)
+                _cascade_add(session, value)
             if old is not None and "delete-orphan" in self.cascade:
-                session._orphan(old)
+                _orphan(session, old)
 
 
 class _RelatedList(list[BaseModel]):
@@ -243,25 +268,25 @@ class _RelatedList(list[BaseModel]):
     def _link(self, child: BaseModel) -> None:
         rel = self._rel
         rel._check(child)
-        if child._pn_state == DELETED:
+        if _status(child) is DELETED:
             raise RelationshipError(f"{rel}: cannot add a deleted {type(child).__name__}")
         setattr(child, rel.foreign_key.python_field_name, self._parent._entry_id)
         back = rel._back()
         if back is not None:
-            child.__dict__[back._key] = self._parent
-        session = self._parent._pn_session
+            child.__dict__[back.name] = self._parent
+        session = _tracker(self._parent)
         if session is not None and "save-update" in rel.cascade:
-            session._cascade_add(child)
+            _cascade_add(session, child)
 
     def _unlink(self, child: BaseModel) -> None:
         rel = self._rel
         back = rel._back()
-        if back is not None and child.__dict__.get(back._key) is self._parent:
-            child.__dict__[back._key] = None
-        session = self._parent._pn_session
+        if back is not None and child.__dict__.get(back.name) is self._parent:
+            child.__dict__[back.name] = None
+        session = _tracker(self._parent)
         if "delete-orphan" in rel.cascade and session is not None:
-            session._orphan(child)
-        elif child._pn_state != DELETED:
+            _orphan(session, child)
+        elif _status(child) is not DELETED:
             setattr(child, rel.foreign_key.python_field_name, None)
 
     def append(self, child: BaseModel) -> None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from polydatum.resources import Resource
 
-from polynom.resources._state import _LENT, _run_before_release
+from polynom.resources.context_state import LENT_KEY, run_before_release
 
 if TYPE_CHECKING:
     from polynom.application import Application
@@ -35,7 +35,7 @@ class ConnectionResource(Resource):
         self.application = application
 
     def __call__(self, context: Any) -> Iterator[StoreConnection]:
-        lent: dict[Any, StoreConnection] | None = context.__dict__.get(_LENT)
+        lent: dict[Any, StoreConnection] | None = context.__dict__.get(LENT_KEY)
         if lent is not None and self in lent:
             # The context's session checked this connection out for us and gives it back.
             yield lent[self]
@@ -46,7 +46,7 @@ class ConnectionResource(Resource):
             yield conn
         finally:
             try:
-                _run_before_release(context)
+                run_before_release(context)
             finally:
                 store.release(conn)
 

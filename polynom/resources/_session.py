@@ -9,11 +9,11 @@ from polydatum.resources import Resource
 
 from polynom.errors import ConfigurationError
 from polynom.resources._connection import ConnectionResource
-from polynom.resources._state import (
-    _LENT,
-    _LOG_USER,
-    _before_release,
-    _quiet_rollback,
+from polynom.resources.context_state import (
+    LENT_KEY,
+    LOG_USER_KEY,
+    before_release,
+    quiet_rollback,
 )
 from polynom.session import Session
 
@@ -81,14 +81,14 @@ class SessionResource(Resource):
         d = context.__dict__
         owner: Application = resource.application
         app = self.application or owner
-        if _LOG_USER in d:
-            user = d[_LOG_USER]
+        if LOG_USER_KEY in d:
+            user = d[LOG_USER_KEY]
         else:
             changelog = self.changelog
             user = None if changelog is None else changelog.log_user(context)
-        lent: dict[Any, StoreConnection] | None = d.get(_LENT)
+        lent: dict[Any, StoreConnection] | None = d.get(LENT_KEY)
         if lent is None:
-            lent = d[_LENT] = {}
+            lent = d[LENT_KEY] = {}
         elif resource in lent:  # another session resource of this context checked it out
             yield from self._on(context, app, user, lent[resource])
             return
@@ -101,7 +101,7 @@ class SessionResource(Resource):
         except BaseException:
             del lent[resource]
             try:
-                _quiet_rollback(conn)
+                quiet_rollback(conn)
             finally:
                 store.release(conn)
             raise
@@ -120,7 +120,7 @@ class SessionResource(Resource):
         """The session on ``conn``, the connection of the context's connection resource."""
         app = self.application or _application_of(context, self.connection)
         d = context.__dict__
-        user = d[_LOG_USER] if _LOG_USER in d else self._log_user(context)
+        user = d[LOG_USER_KEY] if LOG_USER_KEY in d else self._log_user(context)
         yield from self._on(context, app, user, conn)
 
     def _on(
@@ -137,7 +137,7 @@ class SessionResource(Resource):
                 ended = True
                 session.__exit__(None, None, None)
 
-        _before_release(context, end)  # the connection's owner ends the session first
+        before_release(context, end)  # the connection's owner ends the session first
         try:
             yield session
         finally:

@@ -9,7 +9,7 @@ from polynom import config
 from polynom.errors import SchemaError
 from polynom.schema.schema import BaseSchema, schema_class
 
-__all__ = ["polynom_schema", "registered_schemas", "sort_by_dependency"]
+__all__ = ["polynom_schema", "registered_schemas", "restore", "snapshot", "sort_by_dependency"]
 
 _registered: dict[type[BaseSchema], None] = {}
 
@@ -26,15 +26,15 @@ def registered_schemas() -> list[type[BaseSchema]]:
     return [s for s in _registered if s.namespace() != internal]
 
 
-def _snapshot() -> dict[type[BaseSchema], None]:
-    """A copy of the registry, for :func:`_restore` (``polynom.testing.isolated_registry``)."""
+def snapshot() -> dict[type[BaseSchema], None]:
+    """A copy of the registry, for :func:`restore` (``polynom.testing.isolated_registry``)."""
     return dict(_registered)
 
 
-def _restore(snapshot: dict[type[BaseSchema], None]) -> None:
-    """Make the registry what ``snapshot`` holds, in place (the dict is shared)."""
+def restore(saved: dict[type[BaseSchema], None]) -> None:
+    """Make the registry what ``saved`` holds, in place (the dict is shared)."""
     _registered.clear()
-    _registered.update(snapshot)
+    _registered.update(saved)
 
 
 def sort_by_dependency(schemas: Iterable[type[BaseSchema]]) -> list[type[BaseSchema]]:

@@ -5,20 +5,17 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, TypeAlias, TypeVar
 
 from polydatum import Service
 
+from polynom.changelog import ChangeRecord, history
 from polynom.errors import NotFound, SessionError, ValidationError
-from polynom.expression import Column, Expr, Ordering
 from polynom.model.model import BaseModel
-from polynom.query import _get_by_id
-from polynom.resources._state import _resource
-
-if TYPE_CHECKING:
-    from polynom.changelog import ChangeRecord
-    from polynom.query import Query
-    from polynom.session import Session
+from polynom.query import Query, get_by_id
+from polynom.resources.context_state import open_resource
+from polynom.session import Session
+from polynom.sql.expression import Column, Expr, Ordering
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -100,22 +97,22 @@ class ModelService(Service, Generic[M]):
                 f"{type(self).__name__} was used outside a data access context: call it "
                 "inside 'with dm.context(...) as ctx:' as ctx.dal.<service>.<method>(...)"
             )
-        session: Session = _resource(ctx, "session")
+        session: Session = open_resource(ctx, "session")
         return session
 
     def query(self) -> Query[M]:
         """A query over the model in the context's session."""
-        return self.model.query(self.session)
+        return Query(self.model, self.session)
 
     # -- reading ----------------------------------------------------------------------------
 
     def get(self, entry_id: str) -> M | None:
         """The entry with ``entry_id``, or ``None`` when there is none."""
-        return _get_by_id(self.model, self.session, entry_id)
+        return get_by_id(self.model, self.session, entry_id)
 
     def get_or_raise(self, entry_id: str) -> M:
         """The entry with ``entry_id``; raises ``NotFound`` naming the model and the id."""
-        obj = _get_by_id(self.model, self.session, entry_id)
+        obj = get_by_id(self.model, self.session, entry_id)
         if obj is None:
             raise NotFound(f"{self.model.__name__} with entry id {entry_id!r} does not exist")
         return obj
@@ -174,9 +171,7 @@ class ModelService(Service, Generic[M]):
 
         Deleted entries keep their history; an id that never existed gives ``[]``.
         """
-        from polynom.changelog import history
-
-        schema = self.model._pn_schema
+        schema = self.model.__mapper__.schema
         return [
             record
             for record in history(self.session, entry_id)
@@ -205,9 +200,10 @@ class ModelService(Service, Generic[M]):
         anything changes.
         """
         model = self.model
+        mapper = model.__mapper__
         for name in changes:
             if name == "_entry_id" or (
-                name not in model._pn_attributes and name not in model._pn_relationships
+                name not in mapper.attributes and name not in mapper.relationships
             ):
                 raise ValidationError(
                     f"{model.__name__} has no field {name!r} to update",

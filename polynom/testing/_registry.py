@@ -24,17 +24,17 @@ def isolated_registry(*, empty: bool = False) -> Iterator[Callable[[], None]]:
     What it does not undo: a module imported inside stays in ``sys.modules``, so importing it
     again later registers nothing -- drop it from ``sys.modules`` to import it afresh.
     """
-    schemas = schema_registry._snapshot()
-    models = model_registry._snapshot()
+    schemas = schema_registry.snapshot()
+    models = model_registry.snapshot()
 
     def clear() -> None:
-        schema_registry._restore({})
-        model_registry._restore(({}, {}))
+        schema_registry.restore({})
+        model_registry.restore(({}, {}))
 
     if empty:
         clear()
     try:
         yield clear
     finally:
-        schema_registry._restore(schemas)
-        model_registry._restore(models)
+        schema_registry.restore(schemas)
+        model_registry.restore(models)

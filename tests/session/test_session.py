@@ -136,7 +136,7 @@ def test_setting_same_value_writes_nothing(app):
         loaded = Bike.query(session).get(bike._entry_id)
         loaded.brand = "brand0"
         session.flush()
-        assert not session._dirty
+        assert not session.dirty
 
 
 def test_tracking_false_ignores_later_changes(app):
@@ -195,8 +195,8 @@ def test_missing_required_field_is_refused_before_the_store(app):
         with pytest.raises(ValidationError, match=r"Bike\.brand is required"):
             session.flush()
         assert session.is_active  # nothing reached the store; the session goes on
-        session._new.clear()
-        session._identity.clear()
+        for model in session.new:
+            session.expunge(model)
         session.add(Bike(brand="ok"))
         session.commit()
 
@@ -249,3 +249,22 @@ def test_create_session_and_session_requires_active_app():
         Session(app)
     with app, app.create_session(log_user="alice") as session:
         assert session.log_user == "alice"
+
+
+def test_session_query_get_and_what_it_holds(app):
+    with Session(app) as session:
+        bike = Bike(brand="held")
+        session.add(bike)
+        assert session.new == [bike] and session.dirty == [] and session.deleted == []
+        assert session.get(Bike, bike._entry_id) is bike  # the identity map, no statement
+        assert session.query(Bike).filter_by(brand="held").all() == [bike]  # autoflushed
+        assert session.new == []
+        bike.price = 5
+        assert session.dirty == [bike]
+        session.delete(bike)
+        assert session.deleted == [bike] and session.dirty == []
+        session.commit()
+    with Session(app) as session:
+        assert session.get(Bike, bike._entry_id) is None
+        with pytest.raises(SessionError, match="not in this session"):
+            session.expunge(bike)

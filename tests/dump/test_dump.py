@@ -10,8 +10,8 @@ import pytest
 from polynom.application import Application
 from polynom.errors import DumpError
 from polynom.session import Session
-from tests.core.test_polytypes import SAMPLE
 from tests.models import Bike, Everything, Owner
+from tests.schema.test_polytypes import SAMPLE
 
 
 def fill(app):

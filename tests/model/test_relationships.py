@@ -148,3 +148,26 @@ def test_many_to_one_through_a_field_other_than_entry_id(app):
         city = City.query(session).first()
         assert city.country.name == "Switzerland"
         assert city.country is Country.query(session).filter_by(code="CH").first()
+
+
+@pytest.mark.parametrize("cascade", ["merge", "all, refresh-expire", "save-update, expunge"])
+def test_cascades_polynom_does_not_have_are_refused(cascade):
+    with pytest.raises(RelationshipError) as caught:
+        Relationship(Owner, cascade=cascade)
+    message = str(caught.value)
+    assert message.startswith("unsupported cascade ")
+    assert "all, delete, delete-orphan, save-update" in message
+
+
+def test_a_replaced_child_is_deleted_with_delete_orphan(app):
+    with Session(app) as session:
+        bike = Bike(brand="Moots")
+        bike.parts = [Part(label="bell"), Part(label="lamp")]
+        session.add(bike)
+        session.commit()
+    with Session(app) as session:
+        loaded = Bike.query(session).get(bike._entry_id)
+        loaded.parts = [p for p in loaded.parts if p.label == "lamp"]
+        session.commit()
+    with Session(app) as session:
+        assert [p.label for p in Part.query(session).all()] == ["lamp"]

@@ -12,16 +12,16 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-_LOG_USER = "_polynom_log_user"
+LOG_USER_KEY = "_polynom_log_user"
 _BEFORE_RELEASE = "_polynom_before_release"
 #: ``{connection resource: connection}``: connections a session resource checked out of a
 #: connection resource's pool itself (without opening that resource); the connection
 #: resource lends the same one if the context asks for it, so a context has one connection.
-_LENT = "_polynom_lent"
+LENT_KEY = "_polynom_lent"
 _log = logging.getLogger("polynom.dal")
 
 
-def _opened(ctx: Any, name: str) -> Any:
+def opened_resource(ctx: Any, name: str) -> Any:
     """The value of the resource ``name`` if ``ctx`` has opened it, else ``None``.
 
     ``name in ctx`` then ``getattr(ctx, name)`` are two Python-level calls into polydatum
@@ -34,7 +34,7 @@ def _opened(ctx: Any, name: str) -> Any:
     return getattr(ctx, name) if name in ctx else None
 
 
-def _resource(ctx: Any, name: str) -> Any:
+def open_resource(ctx: Any, name: str) -> Any:
     """``getattr(ctx, name)``: the resource ``name`` of ``ctx``, opened on first use.
 
     Polydatum opens resources in ``DataAccessContext.__getattr__``, which Python calls only
@@ -48,12 +48,12 @@ def _resource(ctx: Any, name: str) -> Any:
     return value if value is not None else ctx.__getattr__(name)
 
 
-def _set_log_user(ctx: Any, user: str | None) -> None:
+def set_log_user(ctx: Any, user: str | None) -> None:
     """Record the changelog user the context's session is to be opened with."""
-    ctx.__dict__[_LOG_USER] = user
+    ctx.__dict__[LOG_USER_KEY] = user
 
 
-def _before_release(ctx: Any, callback: Callable[[], None]) -> None:
+def before_release(ctx: Any, callback: Callable[[], None]) -> None:
     """Run ``callback`` before the context's connection goes back to the pool.
 
     Polydatum tears resources down newest-first, and a session resource that asks for the
@@ -67,8 +67,8 @@ def _before_release(ctx: Any, callback: Callable[[], None]) -> None:
         callbacks.append(callback)
 
 
-def _run_before_release(ctx: Any) -> None:
-    """Run (once) the callbacks registered with :func:`_before_release`, newest first.
+def run_before_release(ctx: Any) -> None:
+    """Run (once) the callbacks registered with :func:`before_release`, newest first.
 
     A failing callback is logged and the others still run: the connection must go back.
     """
@@ -82,7 +82,7 @@ def _run_before_release(ctx: Any) -> None:
             _log.exception("polynom DAL: cleanup before connection release failed")
 
 
-def _quiet_rollback(target: Any) -> None:
+def quiet_rollback(target: Any) -> None:
     """Roll back without letting a rollback failure hide the error being handled."""
     try:
         target.rollback()

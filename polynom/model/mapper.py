@@ -1,0 +1,206 @@
+"""How a model class maps onto its schema: its :class:`ModelMapper` and field attributes.
+
+``BaseModel`` subclasses get a ``__mapper__`` (as in SQLAlchemy) when they name a schema:
+the schema, one :class:`FieldAttribute` per field, the relationships. The layers above
+(unit of work, queries, services) read a model class through it, never through private
+names.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from polynom.errors import DetachedModelError, SchemaError, ValidationError
+from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState
+from polynom.schema.schema import ENTRY_ID
+from polynom.sql.expression import Column
+
+if TYPE_CHECKING:
+    from polynom.schema.polytypes import PolyType
+    from polynom.schema.schema import BaseSchema, Field, ForeignKeyField
+
+__all__ = [
+    "EntryIdAttribute",
+    "FieldAttribute",
+    "ModelColumn",
+    "ModelMapper",
+    "RelationshipAttribute",
+    "mapper_of",
+]
+
+
+class ModelColumn(Column):
+    """A model field used in a query; a model compared with it stands for its entry id."""
+
+    __slots__ = ()
+
+    def coerce(self, value: Any) -> Any:
+        if getattr(type(value), "__mapper__", None) is not None:  # a foreign key vs a model
+            return value.__dict__[ENTRY_ID]
+        return value
+
+
+class FieldAttribute:
+    """A schema field on a model class: validates writes and records changes."""
+
+    __slots__ = ("column", "field", "name", "owner", "polytype")
+
+    def __init__(self, owner: type, field: Field) -> None:
+        self.owner = owner
+        self.field = field
+        self.name = field.python_field_name
+        self.polytype: PolyType = field.polytype
+        self.column = ModelColumn(owner, field)
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self.column
+        return obj.__dict__.get(self.name)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        if value is not None:
+            try:
+                value = self.polytype.validate(value)
+            except (TypeError, ValueError) as exc:
+                raise ValidationError(
+                    f"{type(obj).__name__}.{self.name}: invalid value {value!r}: {exc}",
+                    model=type(obj).__name__,
+                    field=self.name,
+                    value=value,
+                ) from None
+        d = obj.__dict__
+        state: InstanceState | None = d.get(STATE_KEY)
+        if state is not None and state.tracker is not None:
+            state.before_write(obj, self.name, d.get(self.name))
+        d[self.name] = value
+
+
+class EntryIdAttribute(FieldAttribute):
+    """``_entry_id``: set once, before the model is written."""
+
+    __slots__ = ()
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        d = obj.__dict__
+        state: InstanceState | None = d.get(STATE_KEY)
+        if state is not None and state.status is not TRANSIENT and d.get(ENTRY_ID) != value:
+            raise DetachedModelError(
+                f"{type(obj).__name__}: _entry_id cannot change once the model is in a session"
+            )
+        if not isinstance(value, str) or not 0 < len(value) <= 36:
+            raise ValidationError(
+                f"{type(obj).__name__}._entry_id must be a string of 1-36 characters, "
+                f"got {value!r}",
+                model=type(obj).__name__,
+                field=ENTRY_ID,
+                value=value,
+            )
+        d[ENTRY_ID] = value
+
+
+class RelationshipAttribute:
+    """What every relationship attribute offers the layers above (``Relationship`` is one).
+
+    Its value lives in the instance ``__dict__`` under its own name once loaded or set.
+    """
+
+    name: str
+    owner: type | None
+    cascade: frozenset[str]
+
+    @property
+    def scalar(self) -> bool:
+        """True for a many-to-one attribute (one model), False for a list."""
+        raise NotImplementedError
+
+    @property
+    def target(self) -> type[Any]:
+        """The related model class."""
+        raise NotImplementedError
+
+    @property
+    def foreign_key(self) -> ForeignKeyField:
+        """The foreign key field that implements the relationship."""
+        raise NotImplementedError
+
+    def set_loaded(self, obj: Any, value: Any) -> None:
+        """Store an eagerly loaded value (no change tracking)."""
+        raise NotImplementedError
+
+    def loaded(self, obj: Any) -> bool:
+        """True when the value is in memory (loading it needs no statement)."""
+        return self.name in obj.__dict__
+
+    def peek(self, obj: Any) -> Any:
+        """The loaded value, without loading (None / [] when not loaded)."""
+        return obj.__dict__.get(self.name, None if self.scalar else [])
+
+    def related(self, obj: Any) -> list[Any]:
+        """The loaded related models, as a list (empty when not loaded)."""
+        value = obj.__dict__.get(self.name)
+        if value is None:
+            return []
+        return [value] if self.scalar else list(value)
+
+
+class ModelMapper:
+    """A model class's mapping: its schema, field attributes and relationships."""
+
+    __slots__ = (
+        "attributes",
+        "columns",
+        "loaders",
+        "model",
+        "mutable_columns",
+        "relationships",
+        "schema",
+        "statement_cache",
+    )
+
+    def __init__(
+        self,
+        model: type[Any],
+        schema: type[BaseSchema],
+        attributes: dict[str, FieldAttribute],
+        relationships: dict[str, RelationshipAttribute],
+    ) -> None:
+        self.model: Any = model
+        self.schema = schema
+        #: Field attributes by Python name, ``_entry_id`` first (the schema's column order).
+        self.attributes = attributes
+        self.columns = tuple(attributes.values())
+        #: ``(name, native type, from_db)`` per column: what building a model from a row reads.
+        self.loaders = tuple((a.name, a.polytype.native, a.polytype.from_db) for a in self.columns)
+        #: The columns whose values can change in place, and so need snapshots.
+        self.mutable_columns = tuple(a for a in self.columns if a.polytype.mutable)
+        self.relationships = relationships
+        #: Statements that are the same for every use (a get by id), built once.
+        self.statement_cache: dict[str, str] = {}
+
+    def from_row(self, row: tuple[Any, ...]) -> Any:
+        """A model for a store row (values in column order), without validation: the
+        store's values are the model's own."""
+        obj = self.model.__new__(self.model)
+        d = obj.__dict__
+        for (name, native, from_db), raw in zip(self.loaders, row, strict=False):
+            d[name] = raw if raw is None or type(raw) is native else from_db(raw)
+        return obj
+
+    def attribute(self, name: str) -> FieldAttribute | None:
+        return self.attributes.get(name)
+
+    def field_names(self) -> list[str]:
+        """The Python names of the fields a user sets (``_entry_id`` left out)."""
+        return [n for n in self.attributes if n != ENTRY_ID]
+
+    def __repr__(self) -> str:
+        return f"<ModelMapper {self.model.__name__} -> {self.schema.qualified_name()}>"
+
+
+def mapper_of(model: type | object) -> ModelMapper:
+    """The mapper of a model class (or of a model's class)."""
+    cls = model if isinstance(model, type) else type(model)
+    mapper: ModelMapper | None = getattr(cls, "__mapper__", None)
+    if mapper is None:
+        raise SchemaError(f"{cls.__name__} has no schema; set `schema = YourSchema`")
+    return mapper

@@ -1,0 +1,146 @@
+"""The bookkeeping of one model instance: :class:`InstanceState`, and who tracks it.
+
+Every model a session holds carries one ``InstanceState`` (in its ``__dict__`` under
+:data:`STATE_KEY`): its lifecycle state, the session tracking it, and the old values of
+the fields changed since the last flush. A model nobody tracks yet has none.
+
+The model layer never imports the session: it talks to a :class:`Tracker`, the protocol a
+session implements (dependency inversion), to record changes, cascade adds and deletes,
+and load relationships.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, auto
+from typing import Any, Protocol
+
+from polynom.errors import DetachedModelError, SessionError
+
+__all__ = [
+    "STATE_KEY",
+    "InstanceState",
+    "ModelState",
+    "Tracker",
+    "model_state",
+    "state_of",
+]
+
+#: Where a model keeps its ``InstanceState`` (a key of the instance ``__dict__``).
+STATE_KEY = "__polynom_state__"
+
+
+class ModelState(Enum):
+    """Where a model is in its life (the same kind of enum as the session's state)."""
+
+    #: Made in Python, in no session.
+    TRANSIENT = auto()
+    #: Added to a session; inserted on its next flush.
+    PENDING = auto()
+    #: Stored, and held by an active session.
+    PERSISTENT = auto()
+    #: Marked for deletion (or deleted by a flush) in its active session.
+    DELETED = auto()
+    #: Its session has ended: it can be read, not written.
+    DETACHED = auto()
+
+
+TRANSIENT = ModelState.TRANSIENT
+PENDING = ModelState.PENDING
+PERSISTENT = ModelState.PERSISTENT
+DELETED = ModelState.DELETED
+DETACHED = ModelState.DETACHED
+
+
+class Tracker(Protocol):
+    """What the model layer needs from the session tracking a model."""
+
+    @property
+    def is_active(self) -> bool:
+        """True while the tracker's transaction is open."""
+        ...
+
+    @property
+    def outcome(self) -> str:
+        """How the tracker ended (``"committed"``, ``"rolled back"``...), for messages."""
+        ...
+
+    def add(self, model: Any) -> None:
+        """Track a new model (a ``save-update`` cascade)."""
+        ...
+
+    def delete(self, model: Any) -> None:
+        """Delete a tracked model (a ``delete-orphan`` cascade)."""
+        ...
+
+    def mark_dirty(self, model: Any) -> None:
+        """A persistent model got its first change since the last flush."""
+        ...
+
+    def query(self, model: type[Any]) -> Any:
+        """A query over ``model`` (relationships load through it)."""
+        ...
+
+
+class InstanceState:
+    """The bookkeeping of one model instance (like SQLAlchemy's ``InstanceState``)."""
+
+    __slots__ = ("changes", "mutable", "status", "tracker", "tracking")
+
+    def __init__(self, tracker: Tracker | None, status: ModelState) -> None:
+        #: The session tracking the model (kept after it ends, to say why writes fail).
+        self.tracker = tracker
+        #: The stored lifecycle state; :attr:`state` adds DETACHED once the tracker ended.
+        self.status = status
+        #: False when the model was added with ``tracking=False``: later writes are ignored.
+        self.tracking = True
+        #: ``{field: value before the first change}`` since the last flush, or None.
+        self.changes: dict[str, Any] | None = None
+        #: Stored forms of the fields that can change in place (``Json``), to find changes.
+        self.mutable: dict[str, Any] | None = None
+
+    @property
+    def state(self) -> ModelState:
+        """The model's lifecycle state, DETACHED once its session has ended."""
+        tracker = self.tracker
+        if tracker is not None and not tracker.is_active:
+            return DETACHED
+        return self.status
+
+    def before_write(self, model: Any, name: str, old: Any) -> None:
+        """Called by a field attribute before a tracked model's field changes."""
+        tracker = self.tracker
+        if tracker is None:
+            return
+        if not tracker.is_active:
+            raise DetachedModelError(
+                f"cannot set {type(model).__name__}.{name}: the model is detached (its session "
+                f"has {tracker.outcome or 'not started'}); query it again in an active session"
+            )
+        status = self.status
+        if status is PERSISTENT:
+            if self.tracking:
+                changes = self.changes
+                if changes is None:
+                    self.changes = {name: old}
+                    tracker.mark_dirty(model)
+                elif name not in changes:
+                    changes[name] = old
+        elif status is DELETED:
+            raise SessionError(
+                f"cannot set {type(model).__name__}.{name}: the model is deleted in this session"
+            )
+
+    def __repr__(self) -> str:
+        return f"<InstanceState {self.state.name}>"
+
+
+def state_of(model: Any) -> InstanceState | None:
+    """The model's ``InstanceState``, or None while no session has tracked it."""
+    state: InstanceState | None = model.__dict__.get(STATE_KEY)
+    return state
+
+
+def model_state(model: Any) -> ModelState:
+    """Where ``model`` is in its life: TRANSIENT, PENDING, PERSISTENT, DELETED or DETACHED."""
+    state: InstanceState | None = model.__dict__.get(STATE_KEY)
+    return TRANSIENT if state is None else state.state

@@ -1,0 +1,244 @@
+"""``UnitOfWork``: what a session holds and has changed, until it flushes.
+
+The session owns one. It keeps the identity map and the models to insert, update and
+delete, adopts store rows as models, notices in-place changes of mutable fields, and
+refuses a flush that would write a required field as NULL. It writes nothing itself:
+:mod:`polynom.unit_of_work.ordering` orders the changes and
+:mod:`polynom.unit_of_work.persistence` writes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from polynom.errors import ValidationError
+from polynom.model.state import (
+    DELETED,
+    PENDING,
+    PERSISTENT,
+    STATE_KEY,
+    InstanceState,
+    Tracker,
+)
+from polynom.schema.schema import ENTRY_ID
+from polynom.unit_of_work.identity import IdentityMap, key_of
+
+if TYPE_CHECKING:
+    from polynom.model.mapper import FieldAttribute
+    from polynom.model.model import BaseModel
+
+__all__ = ["UnitOfWork", "Update", "new_state"]
+
+#: ``new_state(InstanceState)`` then setting its five slots makes an ``InstanceState`` at a
+#: third of the cost of the class call: the hot paths (adding a model, adopting a row) make
+#: one per model.
+new_state = object.__new__
+
+M = TypeVar("M", bound="BaseModel")
+
+#: A model with pending changes and the old value of each changed field.
+Update = tuple["BaseModel", dict[str, Any]]
+
+
+class UnitOfWork:
+    """The identity map and pending changes of one session (its ``tracker``)."""
+
+    __slots__ = ("deleted", "dirty", "identity_map", "new", "tracker", "watched")
+
+    def __init__(self, tracker: Tracker) -> None:
+        #: The session: what the models' states point at.
+        self.tracker = tracker
+        self.identity_map: IdentityMap = {}
+        #: Models by ``id()``: to insert, with changed fields, to delete.
+        self.new: dict[int, BaseModel] = {}
+        self.dirty: dict[int, BaseModel] = {}
+        self.deleted: dict[int, BaseModel] = {}
+        #: Persistent models with mutable fields, checked for in-place changes on flush.
+        self.watched: dict[int, BaseModel] = {}
+
+    # -- what is pending -------------------------------------------------------------------
+
+    def has_pending(self) -> bool:
+        """True when a flush may have something to write (cheap: four dict checks)."""
+        return bool(self.new or self.dirty or self.deleted or self.watched)
+
+    def has_changes(self) -> bool:
+        """True when inserts, updates or deletes are pending (after collecting mutations)."""
+        return bool(self.new or self.dirty or self.deleted)
+
+    # -- registering (``Session.add`` registers new models itself: see there) ---------------
+
+    def mark_dirty(self, model: BaseModel) -> None:
+        """A persistent model has field changes to write."""
+        self.dirty[id(model)] = model
+
+    def mark_deleted(self, model: BaseModel) -> None:
+        """Delete a model on the next flush (a pending one is simply forgotten)."""
+        state: InstanceState = model.__dict__[STATE_KEY]
+        if state.status is PENDING:
+            self.expunge(model)
+            return
+        state.status = DELETED
+        self.deleted[id(model)] = model
+        self.dirty.pop(id(model), None)
+
+    def expunge(self, model: BaseModel) -> None:
+        """Forget a model: it becomes transient again."""
+        self.new.pop(id(model), None)
+        self.dirty.pop(id(model), None)
+        self.watched.pop(id(model), None)
+        self.identity_map.pop(key_of(model), None)
+        model.__dict__.pop(STATE_KEY, None)
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def model_for_row(self, cls: type[M], row: tuple[Any, ...]) -> M:
+        """The model for one store row whose entry the identity map does not hold yet."""
+        mapper = cls.__mapper__
+        model: M = mapper.from_row(row)
+        state = new_state(InstanceState)  # InstanceState(tracker, PERSISTENT), see new_state
+        state.tracker = self.tracker
+        state.status = PERSISTENT
+        state.tracking = True
+        state.changes = None
+        state.mutable = None
+        model.__dict__[STATE_KEY] = state
+        self.identity_map[(mapper.schema, row[0])] = model
+        if mapper.mutable_columns:
+            self.watch(model)
+        return model
+
+    def models_for_rows(self, cls: type[M], rows: list[tuple[Any, ...]]) -> list[M]:
+        """Models for store rows, reusing the objects the identity map holds.
+
+        The hot path of every query: :meth:`model_for_row` inlined, lookups hoisted.
+        """
+        mapper = cls.__mapper__
+        schema = mapper.schema
+        loaders = mapper.loaders
+        watch = self.watch if mapper.mutable_columns else None
+        identity = self.identity_map
+        find = identity.get
+        tracker = self.tracker
+        new = cls.__new__
+        out: list[M] = []
+        append = out.append
+        for row in rows:
+            key = (schema, row[0])
+            model = find(key)
+            if model is None:
+                model = new(cls)
+                d = model.__dict__
+                for (name, native, from_db), raw in zip(loaders, row, strict=False):
+                    d[name] = raw if raw is None or type(raw) is native else from_db(raw)
+                # InstanceState(tracker, PERSISTENT), see new_state: once per row of every query
+                state = new_state(InstanceState)
+                state.tracker = tracker
+                state.status = PERSISTENT
+                state.tracking = True
+                state.changes = None
+                state.mutable = None
+                d[STATE_KEY] = state
+                identity[key] = model
+                if watch is not None:
+                    watch(model)
+            elif model.__dict__[STATE_KEY].status is DELETED:
+                continue
+            append(model)  # type: ignore[arg-type]
+        return out
+
+    def watch(self, model: BaseModel) -> None:
+        """Snapshot the fields whose values can change in place, to find such changes."""
+        mutable = type(model).__mapper__.mutable_columns
+        if mutable:
+            d = model.__dict__
+            d[STATE_KEY].mutable = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
+            self.watched[id(model)] = model
+
+    # -- before a flush ----------------------------------------------------------------------
+
+    def collect_mutations(self) -> None:
+        """Record in-place changes of mutable fields (a dict in a ``Json`` field)."""
+        for model in self.watched.values():
+            d = model.__dict__
+            state: InstanceState = d[STATE_KEY]
+            if state.status is not PERSISTENT or not state.tracking or state.mutable is None:
+                continue
+            attributes = type(model).__mapper__.attributes
+            for name, stored in state.mutable.items():
+                polytype = attributes[name].polytype
+                if polytype.to_db(d.get(name)) != stored:
+                    changes = state.changes
+                    if changes is None:
+                        changes = state.changes = {}
+                        self.dirty[id(model)] = model
+                    changes.setdefault(name, polytype.from_db(stored))
+
+    def pending_updates(self) -> list[Update]:
+        """The dirty models whose fields really differ, each with its old values."""
+        updates = []
+        for model in self.dirty.values():
+            d = model.__dict__
+            state: InstanceState = d[STATE_KEY]
+            changes = state.changes or {}
+            real = {k: old for k, old in changes.items() if old != d.get(k)}
+            if real:
+                updates.append((model, real))
+            else:
+                state.changes = None
+        return updates
+
+    def check_required(self, updates: list[Update]) -> None:
+        """Refuse, before anything reaches the store, a required field without a value."""
+        for model in self.new.values():
+            _check_required(model, type(model).__mapper__.columns)
+        for model, changes in updates:
+            attributes = type(model).__mapper__.attributes
+            _check_required(model, [attributes[k] for k in changes])
+
+    # -- after -------------------------------------------------------------------------------
+
+    def after_flush(self) -> None:
+        """What was written is now the stored state."""
+        for model in self.new.values():
+            model.__dict__[STATE_KEY].status = PERSISTENT
+            if type(model).__mapper__.mutable_columns:
+                self.watch(model)
+        for model in self.dirty.values():
+            model.__dict__[STATE_KEY].changes = None
+            if type(model).__mapper__.mutable_columns:
+                self.watch(model)  # what was written is the new reference for in-place changes
+        identity = self.identity_map
+        for model in self.deleted.values():
+            identity.pop(key_of(model), None)
+            self.watched.pop(id(model), None)
+        self.new.clear()
+        self.dirty.clear()
+        self.deleted.clear()
+
+    def clear(self) -> None:
+        """Forget everything (the session ended): its models are detached."""
+        if self.identity_map:  # each checked first: most sessions hold little
+            self.identity_map.clear()
+        if self.new:
+            self.new.clear()
+        if self.dirty:
+            self.dirty.clear()
+        if self.deleted:
+            self.deleted.clear()
+        if self.watched:
+            self.watched.clear()
+
+
+def _check_required(model: BaseModel, attributes: Iterable[FieldAttribute]) -> None:
+    d = model.__dict__
+    for attribute in attributes:
+        if d.get(attribute.name) is None and not attribute.field.nullable:
+            raise ValidationError(
+                f"{type(model).__name__}.{attribute.name} is required (not nullable) "
+                f"but has no value (entry {d.get(ENTRY_ID)})",
+                model=type(model).__name__,
+                field=attribute.name,
+                value=None,
+            )

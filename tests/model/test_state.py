@@ -1,0 +1,115 @@
+"""A model's state: one InstanceState object, and its transitions
+transient -> pending -> persistent -> deleted / detached."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import pytest
+
+from polynom import ModelState, model_state
+from polynom.errors import DetachedModelError, SessionError
+from polynom.model.state import STATE_KEY, InstanceState, state_of
+from polynom.session import Session, SessionState
+from tests.models import Bike
+
+T, P, S, D, X = (
+    ModelState.TRANSIENT,
+    ModelState.PENDING,
+    ModelState.PERSISTENT,
+    ModelState.DELETED,
+    ModelState.DETACHED,
+)
+
+
+def test_model_and_session_states_are_the_same_kind_of_thing():
+    assert issubclass(ModelState, Enum) and issubclass(SessionState, Enum)
+    assert [s.name for s in ModelState] == [
+        "TRANSIENT",
+        "PENDING",
+        "PERSISTENT",
+        "DELETED",
+        "DETACHED",
+    ]
+
+
+def test_added_flushed_committed(app):
+    bike = Bike(brand="Moots")
+    assert model_state(bike) is T and state_of(bike) is None
+    with Session(app) as session:
+        session.add(bike)
+        assert model_state(bike) is P
+        session.flush()
+        assert model_state(bike) is S
+        session.commit()
+    assert model_state(bike) is X
+
+
+def test_loaded_deleted_flushed_committed(app):
+    with Session(app) as session:
+        bike = Bike(brand="Giant")
+        session.add(bike)
+        session.commit()
+    with Session(app) as session:
+        loaded = Bike.query(session).get(bike._entry_id)
+        assert model_state(loaded) is S
+        session.delete(loaded)
+        assert model_state(loaded) is D
+        with pytest.raises(SessionError, match="deleted in this session"):
+            loaded.brand = "gone"
+        session.flush()
+        assert model_state(loaded) is D
+        assert Bike.query(session).get(bike._entry_id) is None
+        session.commit()
+    assert model_state(loaded) is X
+
+
+def test_a_pending_model_deleted_or_expunged_is_transient_again(app):
+    with Session(app) as session:
+        first, second = Bike(brand="a"), Bike(brand="b")
+        session.add_all([first, second])
+        session.delete(first)
+        session.expunge(second)
+        assert (model_state(first), model_state(second)) == (T, T)
+        assert session.new == []
+        session.commit()
+    with Session(app) as session:
+        assert Bike.query(session).count() == 0
+
+
+def test_rollback_detaches_and_writes_are_refused(app):
+    with Session(app) as session:
+        bike = Bike(brand="a")
+        session.add(bike)
+        session.rollback()
+    assert model_state(bike) is X
+    with pytest.raises(DetachedModelError, match="rolled back"):
+        bike.brand = "b"
+    assert bike.brand == "a"
+
+
+def test_changes_are_kept_on_the_state_until_flushed(app):
+    with Session(app) as session:
+        bike = Bike(brand="a", price=1)
+        session.add(bike)
+        session.flush()
+        bike.price = 2
+        bike.price = 3  # the first old value is kept
+        assert bike._diff() == {"price": (1, 3)}
+        assert session.dirty == [bike]
+        session.flush()
+        assert bike._diff() == {} and session.dirty == []
+        session.commit()
+
+
+def test_the_bookkeeping_is_one_slotted_object_beside_the_field_values(app):
+    with Session(app) as session:
+        session.add(Bike(brand="a"))
+        session.commit()
+    with Session(app) as session:
+        (loaded,) = Bike.query(session).all()
+        state = state_of(loaded)
+        assert isinstance(state, InstanceState) and not hasattr(state, "__dict__")
+        fields = set(Bike.__mapper__.attributes)
+        assert set(loaded.__dict__) == fields | {STATE_KEY}
+        assert state.tracker is session and state.state is S
