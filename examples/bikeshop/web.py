@@ -209,6 +209,37 @@ Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 # -- the site ---------------------------------------------------------------------------------
 
+#: Every page may load from this site only: the browser refuses anything else before
+#: asking (ReDoc's bundle, for one, names a logo on another host).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
+)
+
+
+class SameOriginOnly:
+    """ASGI middleware: every HTML page gets :data:`CONTENT_SECURITY_POLICY`."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                types = [v for k, v in headers if k.lower() == b"content-type"]
+                if types and types[0].startswith(b"text/html"):
+                    headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
+
 
 def create_app(application: Application | None = None, *, queue: bool | None = None) -> FastAPI:
     """The site on ``application`` (default: :func:`open_application`).
@@ -379,6 +410,7 @@ def create_app(application: Application | None = None, *, queue: bool | None = N
     polynom.init_app(site)  # its lifespan opens and closes the application
     site.mount("/api", api)
     create_admin(dm).mount_to(site)
+    site.add_middleware(SameOriginOnly)
     site.state.data_manager = dm
     site.state.application = application
     site.state.queued = queued

@@ -81,7 +81,11 @@ class ModelView(BaseModelView):
         self._by_name = {plan.field.name: plan for plan in self._plans}
         schema = schema_class(model.schema)  # type: ignore[attr-defined]
         self._schema_fields = {f.python_field_name: f for f in schema.all_fields()}
-        texts = [n for n, f in self._schema_fields.items() if isinstance(f.polytype, pt.Text)]
+        texts = [
+            name
+            for name, f in self._schema_fields.items()
+            if isinstance(f.polytype, pt.Text) and name != ENTRY_ID
+        ]
         self.label_fields = tuple(label_fields or texts[:1])
         self._searchable = [n for n in texts if n in self._by_name]
         self.searchable_fields = self._searchable
@@ -353,7 +357,7 @@ class ModelView(BaseModelView):
         ]
         return [
             {
-                "date": r.date.isoformat(sep=" ", timespec="seconds"),
+                "date": r.date.strftime("%Y-%m-%d %H:%M:%S"),
                 "user": r.user,
                 "change_type": r.change_type or "change",
                 "changes": [
