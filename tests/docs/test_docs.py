@@ -114,10 +114,21 @@ def _commands(readme: str) -> list[str]:
 
 
 def test_readme_starts_with_the_setup_commands() -> None:
+    """The first command installs only the demo's extra and starts it; the second is CI's."""
     commands = _commands((ROOT / "README.md").read_text(encoding="utf-8"))
-    setup = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]"'
-    assert commands[0] == f"{setup} && .venv/bin/python -m examples.bikeshop"
-    assert commands[1] == f"{setup} && .venv/bin/python -m pytest -q"
+    venv = "python3 -m venv .venv && .venv/bin/pip install -e"
+    assert commands[0] == f'{venv} ".[demo]" && .venv/bin/python -m examples.bikeshop'
+    assert commands[1] == f'{venv} ".[test]" && .venv/bin/python -m pytest -q'
+
+
+def test_the_demo_extra_holds_what_the_demo_imports() -> None:
+    """Everything the demo's modules import (but Celery, optional) is in the demo extra."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    demo = {re.split(r"[<>=\[ ]", d)[0].lower() for d in extras["optional-dependencies"]["demo"]}
+    assert {"fastapi", "uvicorn", "fastapi-offline", "starlette-admin"} <= demo
+    assert not {"pytest", "ruff", "mypy", "testcontainers", "playwright"} & demo
 
 
 def test_ci_runs_the_readme_test_command() -> None:
