@@ -7,7 +7,7 @@ views), mounted into any Starlette or FastAPI app::
 
     admin = PolynomAdmin(dm, title="Bike shop", base_url="/admin")
     admin.add_models(Owner, Bike, services={Bike: "bikes"})
-    admin.mount_to(app)
+    admin.mount_to(app)                 # Flask: admin.wsgi_app() (see there)
 
 Each model gets a list (search, filters, ordering, pages), a detail page with the entry's
 changelog as a timeline (who, when, each field's old and new value), and create, edit and
@@ -118,6 +118,26 @@ class PolynomAdmin(BaseAdmin):
             if schema.entity_name == entity and schema.namespace() == namespace:
                 return view
         return None
+
+    def wsgi_app(self) -> Any:
+        """The admin as a WSGI application, to serve from Flask or any WSGI app.
+
+        Mount it under a prefix with Werkzeug's dispatcher (give the admin
+        ``base_url="/"``: the prefix comes from the mount)::
+
+            from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+            app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/admin": admin.wsgi_app()})
+
+        The admin stays one (ASGI) application, run by ``a2wsgi`` on an event loop of its
+        own; its writes go through contexts of the admin's data manager as always.
+        """
+        from a2wsgi import ASGIMiddleware
+        from starlette.applications import Starlette
+
+        site = Starlette()
+        self.mount_to(site)
+        return ASGIMiddleware(site)  # type: ignore[arg-type]
 
     def _models(self) -> list[type]:
         return [view.model for view in self._polynom_views]

@@ -58,7 +58,7 @@ class ChangesField(BaseField):
 
     list_template: str = "polynom/fields/changes.html"
     detail_template: str = "polynom/fields/changes.html"
-    searchable: bool | None = False
+    searchable: bool | None = False  # not a column: the filters cannot take it
     orderable: bool | None = False
     exclude_from_create: bool | None = True
     exclude_from_edit: bool | None = True
@@ -78,14 +78,13 @@ class ChangeLogView(BaseModelView):
     page_size = 20
     page_size_options = [20, 50, 100]
     fields_default_sort = [("date", True)]
-    searchable_fields = ["user", "entry"]
     sortable_fields = ["date", "user", "change_type", "entity"]
     exporters = ["csv", "json"]
     importers: Sequence[Any] = []
 
     def __init__(self) -> None:
         self.fields = [
-            StringField(ENTRY_ID, label="Change id", exclude_from_list=True),
+            StringField(ENTRY_ID, label="Change id", exclude_from_list=True, searchable=False),
             DateTimeField("date", label="When"),
             StringField("user", label="Who"),
             EnumField(

@@ -87,8 +87,8 @@ class ModelView(BaseModelView):
             if isinstance(f.polytype, pt.Text) and name != ENTRY_ID
         ]
         self.label_fields = tuple(label_fields or texts[:1])
+        # the list's search box looks in the text fields; every field can be filtered on
         self._searchable = [n for n in texts if n in self._by_name]
-        self.searchable_fields = self._searchable
         self.sortable_fields = [
             plan.field.name
             for plan in self._plans
