@@ -192,7 +192,12 @@ def owner_out(owner: Owner) -> OwnerOut:
     return OwnerOut(id=owner._entry_id, name=owner.name, email=owner.email)
 
 
-def changes_out(records: list[Any]) -> list[Change]:
+def history_out(service: Any, entry_id: str) -> list[Change]:
+    """An entry's changelog, oldest first; ``NotFound`` for an entry that never existed
+    (a deleted one keeps its history)."""
+    records = service.history(entry_id)
+    if not records:
+        service.get_or_raise(entry_id)
     return [
         Change(date=r.date, user=r.user, change_type=r.change_type, changes=r.changes)
         for r in records
@@ -319,10 +324,7 @@ def create_app(application: Application | None = None, *, queue: bool | None = N
     @api.get("/bikes/{bike_id}/history", response_model=list[Change], tags=["bikes"])
     def bike_history(bike_id: str, dal: Dal) -> list[Change]:
         """Who changed the bike, when, and what (old and new value per field)."""
-        records = dal.bikes.history(bike_id)
-        if not records:
-            dal.bikes.get_or_raise(bike_id)  # 404 for a bike that never existed
-        return changes_out(records)
+        return history_out(dal.bikes, bike_id)
 
     @api.post(
         "/bikes/reprice",
@@ -399,10 +401,8 @@ def create_app(application: Application | None = None, *, queue: bool | None = N
 
     @api.get("/owners/{owner_id}/history", response_model=list[Change], tags=["owners"])
     def owner_history(owner_id: str, dal: Dal) -> list[Change]:
-        records = dal.owners.history(owner_id)
-        if not records:
-            dal.owners.get_or_raise(owner_id)
-        return changes_out(records)
+        """Who changed the owner, when, and what."""
+        return history_out(dal.owners, owner_id)
 
     # -- the site: the API under /api, the admin everywhere else ---------------------------
 

@@ -167,6 +167,11 @@ def test_a_value_the_model_refuses_comes_back_to_the_form(
         refused = client.post(f"{admin_url}/frame/create", data=form)
     assert refused.status_code == 422
     assert "longer than VarChar(20) allows" in refused.text
+    with httpx.Client() as client:  # a number its Decimal(8, 2) cannot even hold: no crash
+        token = create_form(admin_url, client)
+        form = {"csrftoken": token, "label": "ok", "size": "small", "price": "1e20"}
+        too_big = client.post(f"{admin_url}/frame/create", data=form)
+    assert too_big.status_code == 422 and "invalid value Decimal(&#39;1E+20&#39;)" in too_big.text
     with polynom_data_manager.context() as ctx:
         assert ctx.dal.frames.count() == len(FRAMES)  # nothing written
 

@@ -13,34 +13,28 @@ import decimal
 import enum
 import re
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette_admin.exceptions import FormValidationError
-from starlette_admin.filters import FilterGroup, FilterRegistry
 from starlette_admin.types import RequestAction
-from starlette_admin.views import BaseModelView
 
 from polynom import joinedload, or_
 from polynom.changelog import history
 from polynom.errors import ConflictError, IntegrityError, NotFound, PolynomError, ValidationError
+from polynom.integrations.admin._base import PolynomView
 from polynom.integrations.admin._fields import FieldPlan, plan_fields
-from polynom.integrations.admin._filters import PolynomFilterRegistry, expression_of
 from polynom.integrations.admin._rows import ENTRY_ID, Row, display, row_of
 from polynom.schema import polytypes as pt
 from polynom.schema.schema import schema_class
-
-if TYPE_CHECKING:
-    from polynom.integrations.admin import PolynomAdmin
 
 __all__ = ["ModelView"]
 
 _UNIQUE_ON = re.compile(r"unique constraint violated on [\w.]*?\.(\w+):")
 
 
-class ModelView(BaseModelView):
+class ModelView(PolynomView):
     """The admin pages of one polynom model class.
 
     ``key`` is the view's URL segment (default: the model's name in lower case) and
@@ -74,7 +68,6 @@ class ModelView(BaseModelView):
         self.icon = icon
         self.pk_attr = ENTRY_ID
         self.service = service
-        self.site: PolynomAdmin | None = None
         related = {} if related is None else related
         self._plans: list[FieldPlan] = plan_fields(model, related.get)
         self.fields = [plan.field for plan in self._plans]
@@ -105,9 +98,6 @@ class ModelView(BaseModelView):
 
     # -- how the filters find their columns and values ------------------------------------------
 
-    def get_filter_registry(self) -> FilterRegistry:
-        return PolynomFilterRegistry()
-
     def column_for(self, field_name: str) -> Any:
         """The polynom column an admin field filters and sorts on."""
         plan = self._by_name.get(field_name)
@@ -123,42 +113,25 @@ class ModelView(BaseModelView):
 
     # -- reading ------------------------------------------------------------------------------
 
-    async def find_all(
-        self,
-        request: Request,
-        skip: int = 0,
-        limit: int = 100,
-        q: str | None = None,
-        sorts: Sequence[tuple[str, str]] | None = None,
-        filters: FilterGroup | None = None,
-    ) -> Sequence[Any]:
-        where = self._where(request, q, filters)
-        order = [self._order_term(name, direction) for name, direction in sorts or ()]
+    def query(self, ctx: Any) -> Any:
+        return self.model.query(ctx.session)  # type: ignore[attr-defined]
 
-        def read(ctx: Any) -> list[Row]:
-            query = self._query(ctx, where).order_by(*order, ENTRY_ID)
-            if skip:
-                query = query.offset(skip)
-            if limit and limit > 0:
-                query = query.limit(limit)
-            relations = [getattr(self.model, name) for name in self._scalar_relations]
-            if relations:
-                query = query.options(*(joinedload(r) for r in relations))
-            return [self._row(obj, deep=False) for obj in query.all()]
+    def search(self, q: str) -> list[Any]:
+        columns = [getattr(self.model, name) for name in self._searchable]
+        return [or_(*(column.like(f"%{q}%") for column in columns))] if columns else []
 
-        return await self._run(request, read)
+    def to_row(self, obj: Any) -> Row:
+        return self._row(obj, deep=False)
 
-    async def count(
-        self, request: Request, q: str | None = None, filters: FilterGroup | None = None
-    ) -> int:
-        where = self._where(request, q, filters)
-        return int(await self._run(request, lambda ctx: self._query(ctx, where).count()))
+    def list_options(self, query: Any) -> Any:
+        relations = [getattr(self.model, name) for name in self._scalar_relations]
+        return query.options(*(joinedload(r) for r in relations)) if relations else query
 
     async def find_by_pk(self, request: Request, pk: Any) -> Any:
         with_history = getattr(request.state, "action", None) == RequestAction.DETAIL
 
         def read(ctx: Any) -> Row | None:
-            obj = self.model.query(ctx.session).get(str(pk))  # type: ignore[attr-defined]
+            obj = self.query(ctx).get(str(pk))
             if obj is None:
                 return None
             row = self._row(obj, deep=True)
@@ -166,16 +139,7 @@ class ModelView(BaseModelView):
                 row.history = self._history(ctx, str(pk))
             return row
 
-        return await self._run(request, read)
-
-    async def find_by_pks(self, request: Request, pks: list[Any]) -> Sequence[Any]:
-        ids = [str(pk) for pk in pks]
-
-        def read(ctx: Any) -> list[Row]:
-            column = getattr(self.model, ENTRY_ID)
-            return [self._row(o, deep=False) for o in self._query(ctx, [column.in_(ids)]).all()]
-
-        return await self._run(request, read)
+        return await self.run(request, read)
 
     async def serialize(
         self,
@@ -205,7 +169,7 @@ class ModelView(BaseModelView):
                 ctx.session.flush()
             return self._row(obj, deep=True)
 
-        row = await self._run(request, write, writing=True)
+        row = await self.run(request, write, self._form_error)
         await self._emit_after_create(request, row)
         return row
 
@@ -229,7 +193,7 @@ class ModelView(BaseModelView):
                 ctx.session.flush()
             return self._row(obj, deep=True)
 
-        row = await self._run(request, write, writing=True)
+        row = await self.run(request, write, self._form_error)
         await self._emit_after_edit(request, row, pk=pk)
         return row
 
@@ -249,48 +213,31 @@ class ModelView(BaseModelView):
                 ctx.session.flush()
             return len(rows)
 
-        deleted = await self._run(request, write, writing=True)
+        deleted = await self.run(request, write, self._form_error)
         for row in rows:
             await self._emit_after_delete(request, row._entry_id, row)
         return int(deleted)
 
     # -- helpers ------------------------------------------------------------------------------
 
-    async def _run(
-        self, request: Request, work: Callable[[Any], Any], writing: bool = False
-    ) -> Any:
-        """``work(ctx)`` in a DAL context of its own, in a worker thread; polynom's errors
-        become what the admin shows (a form's field errors, an error page)."""
-        if self.site is None:
-            raise RuntimeError(f"{type(self).__name__} {self.key!r} is not part of a PolynomAdmin")
-        site = self.site
-        user = site.user_from(request)
-
-        def in_context() -> Any:
-            with site.data_manager.context(meta={"user": user, "admin": True}) as ctx:
-                return work(ctx)
-
-        try:
-            return await run_in_threadpool(in_context)
-        except ValidationError as exc:
-            if not writing:
-                raise HTTPException(400, str(exc)) from None
-            raise FormValidationError({self._admin_name(exc.field): _reason(exc)}) from None
-        except IntegrityError as exc:
+    def _form_error(self, exc: PolynomError) -> Exception:
+        """A write's polynom error as the form shows it: a field's error where it names one."""
+        if isinstance(exc, ValidationError):
+            return FormValidationError({self._admin_name(exc.field): _reason(exc)})
+        if isinstance(exc, IntegrityError):
             message = str(exc).split("; statement: ", 1)[0]
             column = _UNIQUE_ON.search(message)
             name = self._admin_name(column.group(1)) if column else None
             if name in self._by_name:
-                raise FormValidationError({name: message}) from None
-            raise HTTPException(409, message) from None
-        except ConflictError:
-            raise HTTPException(
+                return FormValidationError({name: message})
+            return HTTPException(409, message)
+        if isinstance(exc, ConflictError):
+            return HTTPException(
                 409, "someone else changed this entry since you opened it; reload and try again"
-            ) from None
-        except NotFound as exc:
-            raise HTTPException(404, str(exc)) from None
-        except PolynomError as exc:
-            raise HTTPException(400, f"{type(exc).__name__}: {exc}") from None
+            )
+        if isinstance(exc, NotFound):
+            return HTTPException(404, str(exc))
+        return self.failed(exc)
 
     def _admin_name(self, model_field: str | None) -> str:
         """The admin field that edits ``model_field`` (a relation for its foreign key)."""
@@ -298,27 +245,6 @@ class ModelView(BaseModelView):
             if plan.model_field == model_field:
                 return plan.field.name
         return model_field or self.fields[1].name
-
-    def _query(self, ctx: Any, where: Sequence[Any]) -> Any:
-        query = self.model.query(ctx.session)  # type: ignore[attr-defined]
-        return query.filter(*where) if where else query
-
-    def _where(self, request: Request, q: str | None, filters: FilterGroup | None) -> list[Any]:
-        where: list[Any] = []
-        if q:
-            columns = [getattr(self.model, name) for name in self._searchable]
-            if columns:
-                where.append(or_(*(column.like(f"%{q}%") for column in columns)))
-        if filters is not None and not filters.is_empty():
-            fields = {f.name: f for f in self.get_fields_list(request)}
-            expression = expression_of(filters, fields, self.get_filter_registry(), self)
-            if expression is not None:
-                where.append(expression)
-        return where
-
-    def _order_term(self, name: str, direction: str) -> str:
-        column = self.column_for(name)
-        return f"-{column.name}" if direction == "desc" else str(column.name)
 
     def _row(self, obj: Any, deep: bool) -> Row:
         plans = {**self._scalar_relations, **(self._list_relations if deep else {})}
@@ -332,8 +258,14 @@ class ModelView(BaseModelView):
         return lambda obj: row_of(obj, fields, {})
 
     def _values(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The submitted form as model field values (a relation as its foreign key)."""
+        """The submitted form as model field values (a relation as its foreign key).
+
+        Each value is checked with its field's polytype here, so that every refused field
+        comes back to the form at once -- and so that a value a polytype cannot even
+        compare (``1e20`` for a ``Decimal(8, 2)``) is the field's error, never a crash.
+        """
         values: dict[str, Any] = {}
+        errors: dict[str | int, Any] = {}
         for name, value in data.items():
             plan = self._by_name.get(name)
             if plan is None or plan.model_field is None or plan.field.read_only:
@@ -343,7 +275,16 @@ class ModelView(BaseModelView):
                 value = getattr(value, ENTRY_ID, value) or None
             elif value == "" and not isinstance(field.polytype, pt.Text):
                 value = None
-            values[plan.model_field] = _as_field_type(field.polytype, value)
+            value = _as_field_type(field.polytype, value)
+            if value is not None:
+                try:
+                    field.polytype.validate(value)
+                except (TypeError, ValueError, ArithmeticError) as exc:
+                    errors[name] = f"invalid value {value!r}: {exc or type(exc).__name__}"
+                    continue
+            values[plan.model_field] = value
+        if errors:
+            raise FormValidationError(errors)
         return values
 
     def _history(self, ctx: Any, entry_id: str) -> list[dict[str, Any]]:
