@@ -48,7 +48,7 @@ class Demo:
         for line in self.proc.stdout:
             self.lines.put(line)
 
-    def wait_for(self, text: str, timeout: float = 20) -> str:
+    def wait_for(self, text: str, timeout: float = 60) -> str:
         while True:
             try:
                 line = self.lines.get(timeout=timeout)
