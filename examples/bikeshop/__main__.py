@@ -1,8 +1,10 @@
-"""``python -m examples.bikeshop``: the bike shop's web API on the embedded store.
+"""``python -m examples.bikeshop``: the bike shop's site on the embedded store.
 
 Data lives in ``bikeshop.db`` in the working directory (or wherever ``POLYNOM_URL`` points);
 the first start creates the entities and writes sample data. Options: ``--host``,
-``--port`` (or ``PORT``), ``--url``.
+``--port`` (or ``PORT``), ``--url``. With ``CELERY_BROKER_URL`` set, reprices are queued for
+a Celery worker (``celery -A examples.bikeshop.tasks worker``); without it they run in the
+request.
 """
 
 from __future__ import annotations
@@ -26,18 +28,27 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     application = open_application(args.url)
+    site = create_app(application)
     try:
+        # Opened here rather than by the server's lifespan, so that a store that cannot be
+        # opened is one line on stderr; the lifespan then finds it open and leaves it be.
         with application:
-            api = create_app(application)
-            written = seed(api.state.data_manager)
+            written = seed(site.state.data_manager)
             where = application.store.url
             if written:
                 print(f"bikeshop: wrote {written} sample entries to {where}")
             else:
                 print(f"bikeshop: using the data in {where}")
-            print(f"bikeshop: open http://{args.host}:{args.port}/docs  (Ctrl+C stops)")
+            if site.state.queued:
+                print(f"bikeshop: reprices are queued on {os.environ['CELERY_BROKER_URL']}")
+            else:
+                print("bikeshop: reprices run in the request (set CELERY_BROKER_URL to queue them)")
+            base = f"http://{args.host}:{args.port}"
+            api = f"{base}/api"
+            print(f"bikeshop: open {base}/  (the admin; the API is {api}, its docs {api}/docs)")
+            print("bikeshop: Ctrl+C stops")
             sys.stdout.flush()
-            uvicorn.run(api, host=args.host, port=args.port, log_level="warning")
+            uvicorn.run(site, host=args.host, port=args.port, log_level="warning")
     except PolynomError as exc:
         print(f"bikeshop: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1

@@ -1,13 +1,18 @@
-"""Sample data for the demo: a few owners and their bikes, written once."""
+"""Sample data for the demo: a few owners and their bikes, written once.
+
+Every sample entry has the same id in every copy of the demo (:func:`sample_id`), so the
+docs can name one: Ada's Moots Vamoots RSL is ``e7d6473e-e685-515d-847a-73df540182dd``.
+"""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 from typing import Any
 
 from examples.bikeshop.models import Kind
 
-__all__ = ["BIKES", "OWNERS", "seed"]
+__all__ = ["BIKES", "OWNERS", "sample_id", "seed"]
 
 OWNERS = [
     ("Ada Lovelace", "ada@example.org"),
@@ -30,6 +35,12 @@ BIKES: list[tuple[str, str, Kind, str, float | None, bool, int | None]] = [
 ]
 
 
+def sample_id(kind: str, name: str) -> str:
+    """The fixed id of a sample entry: ``sample_id("bike", "Moots Vamoots RSL")``,
+    ``sample_id("owner", "ada@example.org")``."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"bikeshop:{kind}:{name}"))
+
+
 def seed(dm: Any, *, user: str = "seed") -> int:
     """Write the sample owners and bikes unless there are owners already.
 
@@ -38,9 +49,13 @@ def seed(dm: Any, *, user: str = "seed") -> int:
     with dm.context(meta={"user": user}) as ctx:
         if ctx.dal.owners.count():
             return 0
-        owners = [ctx.dal.owners.create(name=n, email=e) for n, e in OWNERS]
+        owners = [
+            ctx.dal.owners.create(_entry_id=sample_id("owner", e), name=n, email=e)
+            for n, e in OWNERS
+        ]
         for brand, model, kind, price, weight, stock, owner in BIKES:
             ctx.dal.bikes.create(
+                _entry_id=sample_id("bike", f"{brand} {model}"),
                 brand=brand,
                 model=model,
                 kind=kind,

@@ -22,9 +22,29 @@ _CENT = D("0.01")
 
 
 class OwnerService(ModelService[Owner]):
-    """Owners: the generic methods, plus lookup by e-mail."""
+    """Owners: the generic methods, a search, lookup by e-mail; deleting keeps the bikes."""
 
     model = Owner
+
+    def search(
+        self,
+        *,
+        name: str | None = None,
+        order_by: str = "name",
+        limit: int | None = 20,
+        offset: int = 0,
+    ) -> Page[Owner]:
+        """One page of the owners whose name contains ``name`` (all without it)."""
+        criteria = [Owner.name.like(f"%{name}%")] if name else []
+        order = [order_by, "_entry_id"]  # a unique tie-breaker keeps pages stable
+        return self.page(*criteria, order_by=order, limit=limit, offset=offset)
+
+    def delete(self, entry_id: str) -> None:
+        """Delete the owner; their bikes stay, without an owner."""
+        owner = self.get_or_raise(entry_id)
+        for bike in list(owner.bikes):
+            bike.owner_id = None
+        super().delete(entry_id)
 
     def by_email(self, email: str) -> Owner | None:
         """The owner with this e-mail address, or ``None``."""

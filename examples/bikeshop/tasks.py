@@ -25,7 +25,7 @@ from polynom.integrations.celery import DalTask, apply_async_as, init_celery
 
 __all__ = ["celery_app", "reprice", "request_reprice", "worker_data_manager"]
 
-_broker = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+_broker = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")  # a local Redis
 celery_app = Celery(
     "bikeshop",
     broker=_broker,

@@ -1,9 +1,15 @@
-"""The bike shop's web API (FastAPI), one DAL context per request.
+"""The bike shop's web site: the admin for people at ``/``, the JSON API at ``/api``.
 
-Every endpoint gets the request's DAL from ``polynom.integrations.fastapi``: the context
-commits after the endpoint returns and before the response is sent, and rolls back when
-the endpoint raises. The ``X-User`` header names who makes the request; the changelog
-records every change under that name (``system`` without the header).
+The API (FastAPI, its interactive docs at ``/api/docs`` and ``/api/redoc``, served from
+the installed ``fastapi-offline`` package, never from another host) gets each request's
+DAL from ``polynom.integrations.fastapi``: the context commits after the endpoint returns
+and before the response is sent, and rolls back when the endpoint raises. The ``X-User``
+header names who makes the request; the changelog records every change under that name
+(``system`` without the header). Every error is an ``application/problem+json`` answer.
+
+The app's lifespan opens the application (unless it is open already) and closes it:
+``uvicorn --factory examples.bikeshop.web:create_app`` serves it as well as
+``python -m examples.bikeshop``.
 
 Models are turned into response bodies *inside* the endpoint, while the request's session
 is open.
@@ -14,28 +20,29 @@ is open.
 
 import datetime as dt
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, Header, Query, Request, status
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import Depends, FastAPI, Header, Query, Response, status
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel as Schema
 from pydantic import ConfigDict, Field
 
-from examples.bikeshop.models import SCHEMAS, Bike, Kind, Owner
-from examples.bikeshop.services import create_dal
+from examples.bikeshop.admin import create_admin
+from examples.bikeshop.models import SCHEMAS, Bike, BikeSchema, Kind, Owner
+from examples.bikeshop.services import make_services
 from polynom.application import Application
-from polynom.errors import QueryError, ValidationError
-from polynom.integrations.fastapi import PolynomFastAPI
+from polynom.errors import NotFound
+from polynom.integrations.fastapi import PolynomFastAPI, install_error_handlers
 
-__all__ = ["APP_UUID", "create_app", "open_application"]
+__all__ = ["APP_UUID", "create_app", "open_application", "queue_configured"]
 
 #: The bike shop's application uuid (its schema snapshot and changelog are kept under it).
 APP_UUID = "5f0c2b8e-1d3a-4e5b-9c7d-0a1b2c3d4e5f"
 #: Where the demo keeps its data unless ``POLYNOM_URL`` says otherwise.
 DEFAULT_URL = "sqlite:///bikeshop.db"
+#: The largest offset a page may start at (the stores count entries in 64 bits).
+MAX_OFFSET = 2**63 - 1
 
 
 def open_application(url: str | None = None, *, migrate: bool = True) -> Application:
@@ -44,7 +51,19 @@ def open_application(url: str | None = None, *, migrate: bool = True) -> Applica
     return Application(APP_UUID, address, schemas=SCHEMAS, migrate=migrate)
 
 
+def queue_configured() -> bool:
+    """True when a Celery broker is configured (``CELERY_BROKER_URL``): reprices are queued."""
+    return bool(os.environ.get("CELERY_BROKER_URL"))
+
+
 # -- request and response bodies ------------------------------------------------------------
+
+# A price is checked here as the schema declares it (Decimal(10, 2)), so that a value with
+# too many digits is refused naming the parameter, before the model sees it.
+_PRICE = BikeSchema.field_by_python_name("price")
+assert _PRICE is not None
+_DIGITS = {"max_digits": _PRICE.polytype.precision, "decimal_places": _PRICE.polytype.scale}  # type: ignore[attr-defined]
+Price = Annotated[Decimal, Field(ge=0, **_DIGITS)]
 
 
 class OwnerIn(Schema):
@@ -52,6 +71,15 @@ class OwnerIn(Schema):
 
     name: str
     email: str
+
+
+class OwnerUpdate(Schema):
+    """A partial update: only the fields sent are changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    email: str | None = None
 
 
 class OwnerOut(Schema):
@@ -66,8 +94,8 @@ class BikeIn(Schema):
     brand: str
     model: str
     kind: Kind = Kind.ROAD
-    price: Decimal = Field(ge=0)
-    weight_kg: float | None = Field(default=None, gt=0)
+    price: Price
+    weight_kg: float | None = Field(default=None, gt=0, le=1000)
     in_stock: bool = True
     owner_id: str | None = None
 
@@ -80,8 +108,8 @@ class BikeUpdate(Schema):
     brand: str | None = None
     model: str | None = None
     kind: Kind | None = None
-    price: Decimal | None = Field(default=None, ge=0)
-    weight_kg: float | None = Field(default=None, gt=0)
+    price: Price | None = None
+    weight_kg: float | None = Field(default=None, gt=0, le=1000)
     in_stock: bool | None = None
     owner_id: str | None = None
 
@@ -109,6 +137,13 @@ class BikePage(Schema):
     offset: int
 
 
+class OwnerPage(Schema):
+    items: list[OwnerOut]
+    total: int
+    limit: int
+    offset: int
+
+
 class Change(Schema):
     date: dt.datetime
     user: str
@@ -124,8 +159,19 @@ class RepriceIn(Schema):
 
 
 class Repriced(Schema):
+    """What a reprice did: ``ran`` says whether it ran in the request or was queued."""
+
     brand: str
-    repriced: int
+    ran: Literal["inline", "queued"]
+    repriced: int | None = None
+    task_id: str | None = None
+
+
+class TaskState(Schema):
+    task_id: str
+    state: str
+    repriced: int | None = None
+    error: str | None = None
 
 
 def bike_out(bike: Bike) -> BikeOut:
@@ -146,41 +192,69 @@ def owner_out(owner: Owner) -> OwnerOut:
     return OwnerOut(id=owner._entry_id, name=owner.name, email=owner.email)
 
 
-Order = Literal["brand", "-brand", "model", "-model", "price", "-price", "added_at", "-added_at"]
-
-
-# -- errors -----------------------------------------------------------------------------------
-
-
-def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """A value polynom refused (too long, too many digits, missing...): 422 naming the field."""
-    assert isinstance(exc, ValidationError)
-    where = "query" if request.method == "GET" else "body"
-    detail = [
-        {
-            "loc": [where, exc.field] if exc.field else [where],
-            "msg": str(exc),
-            "type": "value_error",
-        }
+def history_out(service: Any, entry_id: str) -> list[Change]:
+    """An entry's changelog, oldest first; ``NotFound`` for an entry that never existed
+    (a deleted one keeps its history)."""
+    records = service.history(entry_id)
+    if not records:
+        service.get_or_raise(entry_id)
+    return [
+        Change(date=r.date, user=r.user, change_type=r.change_type, changes=r.changes)
+        for r in records
     ]
-    return JSONResponse({"detail": detail}, status_code=422)
 
 
-def _bad_query(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)
+BikeOrder = Literal[
+    "brand", "-brand", "model", "-model", "price", "-price", "added_at", "-added_at"
+]
+OwnerOrder = Literal["name", "-name", "email", "-email"]
+Limit = Annotated[int, Query(ge=1, le=100)]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET)]
 
 
-# -- the application ------------------------------------------------------------------------
+# -- the site ---------------------------------------------------------------------------------
+
+#: Every page may load from this site only: the browser refuses anything else before
+#: asking (ReDoc's bundle, for one, names a logo on another host).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; font-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "worker-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'"
+)
 
 
-def create_app(application: Application | None = None) -> FastAPI:
-    """The web API on ``application`` (default: :func:`open_application`).
+class SameOriginOnly:
+    """ASGI middleware: every HTML page gets :data:`CONTENT_SECURITY_POLICY`."""
 
-    An application that is not active yet is opened when the server starts and closed when
-    it stops; an active one (tests) is used as it is.
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_policy(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                types = [v for k, v in headers if k.lower() == b"content-type"]
+                if types and types[0].startswith(b"text/html"):
+                    headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+                    message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_policy)
+
+
+def create_app(application: Application | None = None, *, queue: bool | None = None) -> FastAPI:
+    """The site on ``application`` (default: :func:`open_application`).
+
+    An application that is not open yet is opened when the server starts and closed when it
+    stops; an open one (tests) is used as it is. ``queue`` says whether a reprice is queued
+    for a Celery worker (default: :func:`queue_configured`) or runs in the request.
     """
     application = application if application is not None else open_application()
-    dm = create_dal(application)
+    queued = queue_configured() if queue is None else queue
 
     def current_user(
         x_user: Annotated[str | None, Header(max_length=100)] = None,
@@ -188,35 +262,18 @@ def create_app(application: Application | None = None) -> FastAPI:
         """Who makes the request (the changelog's user): the ``X-User`` header."""
         return x_user
 
-    polynom = PolynomFastAPI(dm, user_from=current_user)
+    polynom = PolynomFastAPI(application, services=make_services(), user_from=current_user)
+    dm = polynom.data_manager
     Dal = Annotated[Any, Depends(polynom.dal_dependency)]
+    User = Annotated[str | None, Depends(current_user)]
 
-    @asynccontextmanager
-    async def lifespan(api: FastAPI) -> AsyncIterator[None]:
-        if application.is_active:
-            yield
-            return
-        with application:
-            yield
-
-    api = FastAPI(
+    api = FastAPIOffline(
         title="Bike shop",
         description="A polynom-dal demo: owners and bikes, with a changelog.",
         version="1.0",
-        lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},  # Swagger UI asks no other host
     )
-    # NotFound -> 404; a unique value taken, a dangling reference, a concurrent change -> 409
-    polynom.init_app(api)
-    # Replaces the integration's 422 body with FastAPI's own, so that values pydantic refuses
-    # and values polynom refuses look the same to a client.
-    api.add_exception_handler(ValidationError, _validation_error)
-    api.add_exception_handler(QueryError, _bad_query)
-    api.state.data_manager = dm
-    api.state.application = application
-
-    @api.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
+    install_error_handlers(api)  # every error an application/problem+json answer
 
     # -- bikes --------------------------------------------------------------------------
 
@@ -225,13 +282,13 @@ def create_app(application: Application | None = None) -> FastAPI:
         dal: Dal,
         brand: str | None = None,
         kind: Kind | None = None,
-        min_price: Annotated[Decimal | None, Query(ge=0)] = None,
-        max_price: Annotated[Decimal | None, Query(ge=0)] = None,
+        min_price: Annotated[Price | None, Query()] = None,
+        max_price: Annotated[Price | None, Query()] = None,
         in_stock: bool | None = None,
         owner_id: str | None = None,
-        order: Order = "brand",
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        order: BikeOrder = "brand",
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> BikePage:
         """Bikes matching every filter given, one page at a time."""
         page = dal.bikes.search(
@@ -267,29 +324,59 @@ def create_app(application: Application | None = None) -> FastAPI:
     @api.get("/bikes/{bike_id}/history", response_model=list[Change], tags=["bikes"])
     def bike_history(bike_id: str, dal: Dal) -> list[Change]:
         """Who changed the bike, when, and what (old and new value per field)."""
-        records = dal.bikes.history(bike_id)
-        if not records:
-            dal.bikes.get_or_raise(bike_id)  # 404 for a bike that never existed
-        return [
-            Change(date=r.date, user=r.user, change_type=r.change_type, changes=r.changes)
-            for r in records
-        ]
+        return history_out(dal.bikes, bike_id)
 
-    @api.post("/bikes/reprice", response_model=Repriced, tags=["bikes"])
-    def reprice(body: RepriceIn, dal: Dal) -> Repriced:
-        """Change the price of every bike of a brand by ``percent`` (now, in this request)."""
-        return Repriced(brand=body.brand, repriced=dal.bikes.reprice(body.brand, body.percent))
+    @api.post(
+        "/bikes/reprice",
+        response_model=Repriced,
+        tags=["bikes"],
+        responses={202: {"model": Repriced, "description": "Queued for a Celery worker"}},
+    )
+    def reprice(body: RepriceIn, dal: Dal, user: User, response: Response) -> Repriced:
+        """Change the price of every bike of a brand by ``percent``.
+
+        With a Celery broker configured the change is queued for a worker (``202``,
+        ``"ran": "queued"`` and the ``task_id`` to ask ``/tasks/{task_id}`` about); without
+        one it runs in this request (``200``, ``"ran": "inline"`` and how many bikes).
+        """
+        if queued:
+            from examples.bikeshop.tasks import request_reprice
+
+            result = request_reprice(body.brand, body.percent, requested_by=user or "system")
+            response.status_code = status.HTTP_202_ACCEPTED
+            return Repriced(brand=body.brand, ran="queued", task_id=result.id)
+        repriced = dal.bikes.reprice(body.brand, body.percent)
+        return Repriced(brand=body.brand, ran="inline", repriced=repriced)
+
+    @api.get("/tasks/{task_id}", response_model=TaskState, tags=["bikes"])
+    def task_state(task_id: str) -> TaskState:
+        """Where a queued reprice is: ``PENDING``, ``SUCCESS`` (with how many), ``FAILURE``."""
+        if not queued:
+            raise NotFound("no task queue is configured: reprices run in the request")
+        from examples.bikeshop.tasks import celery_app
+
+        result = celery_app.AsyncResult(task_id)
+        state = TaskState(task_id=task_id, state=result.state)
+        if result.successful():
+            state.repriced = result.result
+        elif result.failed():
+            state.error = f"{type(result.result).__name__}: {result.result}"
+        return state
 
     # -- owners -------------------------------------------------------------------------
 
-    @api.get("/owners", response_model=list[OwnerOut], tags=["owners"])
+    @api.get("/owners", response_model=OwnerPage, tags=["owners"])
     def list_owners(
         dal: Dal,
-        limit: Annotated[int, Query(ge=1, le=100)] = 20,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> list[OwnerOut]:
-        owners = dal.owners.list(order_by=["name", "_entry_id"], limit=limit, offset=offset)
-        return [owner_out(o) for o in owners]
+        name: str | None = None,
+        order: OwnerOrder = "name",
+        limit: Limit = 20,
+        offset: Offset = 0,
+    ) -> OwnerPage:
+        """Owners whose name contains ``name``, one page at a time."""
+        page = dal.owners.search(name=name, order_by=order, limit=limit, offset=offset)
+        items = [owner_out(o) for o in page.items]
+        return OwnerPage(items=items, total=page.total, limit=limit, offset=offset)
 
     @api.get("/owners/{owner_id}", response_model=OwnerDetail, tags=["owners"])
     def get_owner(owner_id: str, dal: Dal) -> OwnerDetail:
@@ -303,4 +390,28 @@ def create_app(application: Application | None = None) -> FastAPI:
     def create_owner(body: OwnerIn, dal: Dal) -> OwnerOut:
         return owner_out(dal.owners.create(**body.model_dump()))
 
-    return api
+    @api.patch("/owners/{owner_id}", response_model=OwnerOut, tags=["owners"])
+    def update_owner(owner_id: str, body: OwnerUpdate, dal: Dal) -> OwnerOut:
+        return owner_out(dal.owners.update(owner_id, **body.model_dump(exclude_unset=True)))
+
+    @api.delete("/owners/{owner_id}", status_code=status.HTTP_204_NO_CONTENT, tags=["owners"])
+    def delete_owner(owner_id: str, dal: Dal) -> None:
+        """Delete the owner; their bikes stay, without an owner."""
+        dal.owners.delete(owner_id)
+
+    @api.get("/owners/{owner_id}/history", response_model=list[Change], tags=["owners"])
+    def owner_history(owner_id: str, dal: Dal) -> list[Change]:
+        """Who changed the owner, when, and what."""
+        return history_out(dal.owners, owner_id)
+
+    # -- the site: the API under /api, the admin everywhere else ---------------------------
+
+    site = FastAPI(title="Bike shop", docs_url=None, redoc_url=None, openapi_url=None)
+    polynom.init_app(site)  # its lifespan opens and closes the application
+    site.mount("/api", api)
+    create_admin(dm).mount_to(site)
+    site.add_middleware(SameOriginOnly)
+    site.state.data_manager = dm
+    site.state.application = application
+    site.state.queued = queued
+    return site

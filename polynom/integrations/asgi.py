@@ -21,23 +21,26 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from polynom.integrations import (
-    ERROR_MAPPINGS,
+from polynom.integrations._context import (
     CommitVeto,
-    ErrorMapping,
     RequestFailed,
-    _exit_context,
-    _json_bytes,
-    _meta,
-    _pop_if_top,
+    context_meta,
     default_commit_veto,
-    error_response,
+    exit_context,
+    pop_if_top,
+)
+from polynom.integrations.problems import (
+    ERROR_MAPPINGS,
+    PROBLEM_JSON,
+    ErrorMapping,
+    Problem,
+    problem_for,
 )
 
 if TYPE_CHECKING:
     from polydatum import DataManager
 
-__all__ = ["SCOPE_KEY", "DalASGIMiddleware", "exit_context_async"]
+__all__ = ["SCOPE_KEY", "DalASGIMiddleware", "exit_context_async", "send_problem"]
 
 _log = logging.getLogger("polynom.integrations")
 
@@ -59,18 +62,20 @@ async def exit_context_async(
     With ``in_thread`` the commit -- a store round trip -- runs in a worker thread, so the
     event loop keeps serving other requests; it is not abandoned when the request is
     cancelled, because the connection must go back to the pool. Either way the context
-    leaves the calling task's context stack. Errors are those of ``_exit_context``: the
+    leaves the calling task's context stack. Errors are those of ``exit_context``: the
     ``error`` given is not re-raised, a failed commit is.
     """
     try:
         if in_thread:
             import anyio.to_thread
 
-            await anyio.to_thread.run_sync(_exit_context, ctx, error, abandon_on_cancel=False)
+            await anyio.to_thread.run_sync(
+                exit_context, data_manager, ctx, error, abandon_on_cancel=False
+            )
         else:
-            _exit_context(ctx, error)
+            exit_context(data_manager, ctx, error)
     finally:
-        _pop_if_top(data_manager, ctx)
+        pop_if_top(data_manager, ctx)
 
 
 class DalASGIMiddleware:
@@ -83,11 +88,11 @@ class DalASGIMiddleware:
     The context ends when the application starts its response: it commits if
     ``commit_veto(status)`` accepts the status and rolls back otherwise (``>= 400`` by
     default), and only then is the response start sent: a failed commit raises from the
-    application's ``send`` (the server answers ``500``) and never reaches the client as a
-    success. An exception before the response rolls back; one ``error_mappings`` names
-    (:data:`~polynom.integrations.ERROR_MAPPINGS`: ``NotFound`` ``404``, ``ValidationError``
-    ``422``, ``IntegrityError`` and ``ConflictError`` ``409``) is answered with its status
-    and a JSON body -- as is a commit that fails with one -- and any other propagates.
+    application's ``send`` and never reaches the client as a success. An exception before
+    the response rolls back and is answered with the problem ``error_mappings`` gives it
+    (:data:`~polynom.integrations.problems.ERROR_MAPPINGS`: ``NotFound`` ``404``,
+    ``ValidationError`` ``422``..., anything else a ``500`` problem, after which the
+    exception propagates to the server, which logs it) -- as is a commit that fails.
     ``error_mappings=()`` answers none. A streaming response's body is produced after the
     commit: load what it streams before starting it.
 
@@ -124,7 +129,7 @@ class DalASGIMiddleware:
             if inspect.isawaitable(user):
                 user = await user
         extra = self.meta_from(scope) if self.meta_from else None
-        ctx = self.data_manager.context(meta=_meta(user, extra, scope=scope))
+        ctx = self.data_manager.context(meta=context_meta(user, extra, scope=scope))
         ctx.__enter__()
         scope[SCOPE_KEY] = ctx
         request = _Request(self, ctx, send)
@@ -134,15 +139,18 @@ class DalASGIMiddleware:
             if not request.ended:
                 await request.end(exc)
             # Also a commit that failed at the response start: that start never left.
-            answer = None if request.started else error_response(exc, self.error_mappings)
-            if answer is None:
+            method = str(scope.get("method", "GET"))
+            problem = None if request.started else problem_for(exc, self.error_mappings, method)
+            if problem is None:
                 raise
-            await _send_json(send, *answer)
+            await send_problem(send, problem)
+            if problem.status >= 500:
+                raise  # the server logs what broke; the client has its answer
         else:
             if not request.ended:  # the application sent no response at all
                 await request.end(None)
         finally:
-            _pop_if_top(self.data_manager, ctx)
+            pop_if_top(self.data_manager, ctx)
 
 
 class _Request:
@@ -172,14 +180,15 @@ class _Request:
         await self._send(message)
 
 
-async def _send_json(send: Send, status: int, content: Mapping[str, Any]) -> None:
-    body = _json_bytes(content)
+async def send_problem(send: Send, problem: Problem) -> None:
+    """Send ``problem`` as the whole ``application/problem+json`` response."""
+    body = problem.to_bytes()
     await send(
         {
             "type": "http.response.start",
-            "status": status,
+            "status": problem.status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", PROBLEM_JSON.encode("ascii")),
                 (b"content-length", str(len(body)).encode("ascii")),
             ],
         }

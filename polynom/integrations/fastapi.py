@@ -1,19 +1,20 @@
-"""FastAPI: a DAL context per request, as a dependency.
+"""FastAPI: the application opened by the app's lifespan, a DAL context per request.
 
 ::
 
     from fastapi import Depends, FastAPI, Header
-    from polynom.integrations.fastapi import dal_dependency, install_error_handlers
+    from polynom.integrations.fastapi import PolynomFastAPI
 
     def current_user(x_user: str | None = Header(None)) -> str | None:
         return x_user
 
-    app = FastAPI()
-    install_error_handlers(app)                        # NotFound -> 404, ... (JSON)
-    get_dal = dal_dependency(dm, user_from=current_user)
+    polynom = PolynomFastAPI(Application(APP_UUID, "sqlite:///shop.db"),
+                             services=make_services(), user_from=current_user)
+    api = FastAPI()
+    polynom.init_app(api)            # lifespan opens/closes the application; problem answers
 
-    @app.get("/bikes/{entry_id}")
-    def bike(entry_id: str, dal=Depends(get_dal)):      # sync or async endpoints
+    @api.get("/bikes/{entry_id}")
+    def bike(entry_id: str, dal=polynom.dal):      # sync or async endpoints
         return dal.bikes.get_or_raise(entry_id).to_dict()
 
 How it is entered and left matters, and is handled here:
@@ -24,9 +25,10 @@ How it is entered and left matters, and is handled here:
   task's ``contextvars``). A *sync* generator dependency would not work: FastAPI enters
   and leaves it in pool threads, whose context-local changes are thrown away.
 * That generator is a sub-dependency with ``scope="function"``: the context ends right
-  after the endpoint returns and **before** the response is sent, so a failed commit is a
-  ``500``, not a success the client cannot trust. The public dependencies are plain
-  ``async`` functions on top of it, so ``Depends(get_dal)`` needs no ``scope`` argument.
+  after the endpoint returns and **before** the response is sent, so a failed commit is
+  answered as such, not a success the client cannot trust. The public dependencies are
+  plain ``async`` functions on top of it, so ``Depends(p.dal_dependency)`` needs no
+  ``scope`` argument.
 * The commit runs on the event loop right after the endpoint, with no suspension in
   between. ``exit_in_thread=True`` moves it to a worker thread instead (the loop keeps
   serving during a slow commit), but lets another request's ``async`` endpoint run between
@@ -38,9 +40,11 @@ endpoint every query blocks the event loop.
 
 An exception from the endpoint (``HTTPException`` included) rolls the request's work back.
 A response *returned* with an error status is not seen by a dependency: raise instead.
-:func:`install_error_handlers` answers polynom's errors with JSON (``NotFound`` ``404``,
-``ValidationError`` ``422``, ``IntegrityError`` and ``ConflictError`` ``409``; the table is
-:data:`polynom.integrations.ERROR_MAPPINGS`), whether the endpoint or the commit raised them.
+:func:`install_error_handlers` answers every error with problem details
+(:mod:`polynom.integrations.problems`): polynom's errors (whether the endpoint or the
+commit raised them), FastAPI's own (``HTTPException``, unknown routes, malformed JSON
+``400``, request validation ``422`` naming each parameter as the client sent it) and a
+``500`` for anything else.
 """
 
 from __future__ import annotations
@@ -50,20 +54,23 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from starlette.responses import Response
 
-from polynom.integrations import (
-    ERROR_MAPPINGS,
-    NOT_FOUND,
-    ErrorMapping,
-    _error_classes,
-    _meta,
-    error_response,
-)
+from polynom.integrations._context import context_meta
 from polynom.integrations.asgi import exit_context_async
+from polynom.integrations.problems import (
+    ERROR_MAPPINGS,
+    ErrorMapping,
+    http_problem,
+    validation_problem,
+)
+from polynom.integrations.starlette import error_handler, exception_handlers, problem_response
 
 if TYPE_CHECKING:
     from polydatum import DataManager
+
+    from polynom.application import Application
 
 __all__ = [
     "PolynomFastAPI",
@@ -71,35 +78,53 @@ __all__ = [
     "dal_dependency",
     "error_handler",
     "install_error_handlers",
-    "not_found_handler",
+    "problem_response",
 ]
 
 
 class PolynomFastAPI:
-    """The dependencies of one data manager; use one instance per data manager.
+    """The application, data manager and dependencies of one FastAPI app (or several).
+
+    ``source`` is an ``Application`` (the data manager is made with ``services``) or a ready
+    ``DataManager``. :meth:`init_app` makes the app's lifespan open the application -- unless
+    it is open already -- and close what it opened, and installs the problem answers.
 
     ``user_from`` is itself a FastAPI dependency (it may take ``Request``, headers, or your
     authentication dependency) whose result becomes ``meta.user``; ``meta_from(request)``
     adds meta; ``meta.request`` is the request. ``dal_dependency`` yields the DAL and
     ``context_dependency`` the context (``ctx.session``, ``ctx.meta``); an endpoint using
     both gets one context, as FastAPI caches a dependency within a request.
-    ``init_app(app)`` answers the exceptions ``error_mappings`` names with JSON.
     """
 
     def __init__(
         self,
-        data_manager: DataManager,
+        source: Application | DataManager,
         *,
+        services: Mapping[str, Any] | None = None,
         user_from: Callable[..., Any] | None = None,
         meta_from: Callable[[Request], Mapping[str, Any]] | None = None,
         exit_in_thread: bool = False,
         error_mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS,
     ) -> None:
-        self.data_manager = data_manager
+        from polynom.application import Application
+
+        if isinstance(source, Application):
+            from polynom.dal import create_data_manager
+
+            self.application: Application | None = source
+            self.data_manager = create_data_manager(source, services=services)
+        else:
+            if services:
+                raise TypeError(
+                    "services= is for an Application; register them on your DataManager"
+                )
+            self.data_manager = source
+            self.application = _application_of(source)
         self.user_from = user_from
         self.meta_from = meta_from
         self.exit_in_thread = exit_in_thread
         self.error_mappings = tuple(error_mappings)
+        self._opened: Application | None = None
         # Function scope: the context ends after the endpoint, before the response is sent.
         scoped = Depends(self._make_context_scope(), scope="function")
 
@@ -127,8 +152,37 @@ class PolynomFastAPI:
         return Depends(self.context_dependency)
 
     def init_app(self, app: FastAPI) -> None:
-        """Answer polynom's errors on ``app``: :func:`install_error_handlers`."""
+        """Open and close the application with ``app``'s lifespan; answer errors as problems."""
         install_error_handlers(app, self.error_mappings)
+        inner = app.router.lifespan_context
+
+        @asynccontextmanager
+        async def polynom_lifespan(started: Any) -> AsyncIterator[Any]:
+            self.open()
+            try:
+                async with inner(started) as state:
+                    yield state
+            finally:
+                self.close()
+
+        app.router.lifespan_context = polynom_lifespan
+
+    # -- the application's lifecycle ----------------------------------------------------------
+
+    def open(self) -> None:
+        """Open the application unless it is open already (the lifespan does this)."""
+        application = self.application
+        if application is not None and not application.is_active:
+            application.__enter__()
+            self._opened = application
+
+    def close(self) -> None:
+        """Close the application if :meth:`open` opened it."""
+        opened, self._opened = self._opened, None
+        if opened is not None and opened.is_active:
+            opened.__exit__(None, None, None)
+
+    # -- the request's context ----------------------------------------------------------------
 
     def _make_context_scope(self) -> Callable[..., AsyncIterator[Any]]:
         """The async generator dependency that enters and leaves the context."""
@@ -155,8 +209,10 @@ class PolynomFastAPI:
     @asynccontextmanager
     async def _request_context(self, request: Request, user: object) -> AsyncIterator[Any]:
         dm, in_thread = self.data_manager, self.exit_in_thread
+        if self._opened is None:
+            self.open()  # served without the lifespan (a TestClient used without `with`)
         extra = self.meta_from(request) if self.meta_from else None
-        ctx = dm.context(meta=_meta(user, extra, request=request))
+        ctx = dm.context(meta=context_meta(user, extra, request=request))
         ctx.__enter__()
         try:
             yield ctx
@@ -166,9 +222,19 @@ class PolynomFastAPI:
         await exit_context_async(dm, ctx, None, in_thread=in_thread)
 
 
+def _application_of(dm: Any) -> Application | None:
+    try:
+        resource = dm.get_resource("connection")
+    except Exception:  # a data manager without polynom's connection resource
+        return None
+    application: Application | None = getattr(resource, "application", None)
+    return application
+
+
 def dal_dependency(
-    data_manager: DataManager,
+    source: Application | DataManager,
     *,
+    services: Mapping[str, Any] | None = None,
     user_from: Callable[..., Any] | None = None,
     meta_from: Callable[[Request], Mapping[str, Any]] | None = None,
     exit_in_thread: bool = False,
@@ -178,53 +244,62 @@ def dal_dependency(
     Create it once (at module level) and reuse it; see :class:`PolynomFastAPI`.
     """
     return PolynomFastAPI(
-        data_manager, user_from=user_from, meta_from=meta_from, exit_in_thread=exit_in_thread
+        source,
+        services=services,
+        user_from=user_from,
+        meta_from=meta_from,
+        exit_in_thread=exit_in_thread,
     ).dal_dependency
 
 
 def context_dependency(
-    data_manager: DataManager,
+    source: Application | DataManager,
     *,
+    services: Mapping[str, Any] | None = None,
     user_from: Callable[..., Any] | None = None,
     meta_from: Callable[[Request], Mapping[str, Any]] | None = None,
     exit_in_thread: bool = False,
 ) -> Callable[..., Awaitable[Any]]:
     """A dependency giving each request's context: ``ctx=Depends(context_dependency(dm))``."""
     return PolynomFastAPI(
-        data_manager, user_from=user_from, meta_from=meta_from, exit_in_thread=exit_in_thread
+        source,
+        services=services,
+        user_from=user_from,
+        meta_from=meta_from,
+        exit_in_thread=exit_in_thread,
     ).context_dependency
 
 
-def error_handler(
-    error_mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS,
-) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
-    """An exception handler answering with the status and JSON body of ``error_mappings``."""
-    mappings = tuple(error_mappings)
-
-    async def polynom_error_handler(request: Request, exc: Exception) -> JSONResponse:
-        answer = error_response(exc, mappings)
-        if answer is None:  # registered for the mapped classes only
-            raise exc
-        status, body = answer
-        return JSONResponse(body, status_code=status)
-
-    return polynom_error_handler
+# -- problem answers ------------------------------------------------------------------------
 
 
-#: Answers ``NotFound`` with ``404 {"error": "not_found", "detail": ...}``.
-not_found_handler = error_handler((NOT_FOUND,))
+async def _request_validation_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's request validation: ``400`` for a body that is not JSON, else a ``422``
+    naming every refused value as the client sent it (``in`` and ``name``)."""
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    malformed = [e for e in errors if e.get("type") == "json_invalid"]
+    if malformed:
+        reason = malformed[0].get("ctx", {}).get("error") or malformed[0].get("msg")
+        return problem_response(http_problem(400, f"the body is not valid JSON: {reason}"))
+    refused = []
+    for error in errors:
+        location, *path = error["loc"]
+        refused.append((str(location), path, str(error.get("msg", "invalid value"))))
+    return problem_response(validation_problem(refused))
 
 
 def install_error_handlers(
     app: FastAPI, error_mappings: Sequence[ErrorMapping] = ERROR_MAPPINGS
 ) -> None:
-    """Answer the exceptions ``error_mappings`` names with their status and a JSON body.
+    """Answer every error of ``app`` with problem details.
 
-    By default (:data:`~polynom.integrations.ERROR_MAPPINGS`): ``NotFound`` (polynom's or
-    polydatum's) ``404``, ``ValidationError`` ``422``, ``IntegrityError`` and ``ConflictError``
-    ``409``. The dependency has rolled the request back by then (it saw the exception).
-    Handlers you add for the same classes afterwards replace these.
+    The exceptions ``error_mappings`` names (by default
+    :data:`~polynom.integrations.problems.ERROR_MAPPINGS`, down to a ``500`` for anything
+    else), ``HTTPException`` (unknown routes too) and request validation. The dependency
+    has rolled the request back by then (it saw the exception). Handlers you add for the
+    same classes afterwards replace these.
     """
-    handler = error_handler(error_mappings)
-    for exc_class in _error_classes(error_mappings):
+    for exc_class, handler in exception_handlers(error_mappings).items():
         app.add_exception_handler(exc_class, handler)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)

@@ -19,17 +19,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
-from polynom.integrations import (
-    ERROR_MAPPINGS,
+from polynom.integrations._context import (
     CommitVeto,
-    ErrorMapping,
     RequestFailed,
-    _exit_context,
-    _json_bytes,
-    _meta,
-    _pop_if_top,
+    context_meta,
     default_commit_veto,
-    error_response,
+    exit_context,
+    pop_if_top,
+)
+from polynom.integrations.problems import (
+    ERROR_MAPPINGS,
+    PROBLEM_JSON,
+    ErrorMapping,
+    Problem,
+    problem_for,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from polydatum import DataManager
 
-__all__ = ["ENVIRON_KEY", "DalWSGIMiddleware"]
+__all__ = ["ENVIRON_KEY", "DalWSGIMiddleware", "problem_response"]
 
 _log = logging.getLogger("polynom.integrations")
 
@@ -57,12 +60,12 @@ class DalWSGIMiddleware:
     rolls back on an exception or a vetoed status (``>= 400`` by default).
 
     The response is buffered until the commit, so that its status line leaves only after
-    the commit succeeded: a failed commit raises (the server answers ``500``) instead of
-    reaching the client as a success. An exception from the application rolls back; one
-    ``error_mappings`` names (:data:`~polynom.integrations.ERROR_MAPPINGS`: ``NotFound``
-    ``404``, ``ValidationError`` ``422``, ``IntegrityError`` and ``ConflictError`` ``409``)
-    is answered with its status and a JSON body -- as is a commit that fails with one --
-    and any other propagates after the rollback. ``error_mappings=()`` answers none.
+    the commit succeeded: a failed commit never reaches the client as a success. An
+    exception from the application rolls back and is answered with the problem
+    ``error_mappings`` gives it (:data:`~polynom.integrations.problems.ERROR_MAPPINGS`:
+    ``NotFound`` ``404``, ``ValidationError`` ``422``..., anything else a ``500``, logged)
+    -- as is a commit that fails. With ``error_mappings=()`` nothing is answered: the
+    exception propagates after the rollback.
     """
 
     def __init__(
@@ -85,7 +88,8 @@ class DalWSGIMiddleware:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         user = self.user_from(environ) if self.user_from else None
         extra = self.meta_from(environ) if self.meta_from else None
-        ctx = self.data_manager.context(meta=_meta(user, extra, environ=environ))
+        dm = self.data_manager
+        ctx = dm.context(meta=context_meta(user, extra, environ=environ))
         ctx.__enter__()
         environ[ENVIRON_KEY] = ctx
         response = _BufferedResponse()
@@ -101,24 +105,32 @@ class DalWSGIMiddleware:
                 if response.status is None:
                     raise RuntimeError("the WSGI application returned without a response")
             except BaseException as exc:
-                _exit_context(ctx, exc)
-                answer = error_response(exc, self.error_mappings)
-                if answer is None:
-                    raise
-                return _json_response(start_response, *answer)
+                exit_context(dm, ctx, exc)
+                return self._answer(exc, environ, start_response)
             code = _status_code(response.status)
             try:
-                _exit_context(ctx, RequestFailed(code) if self.commit_veto(code) else None)
+                exit_context(dm, ctx, RequestFailed(code) if self.commit_veto(code) else None)
             except Exception as exc:  # the commit failed: nothing of the response leaves
-                answer = error_response(exc, self.error_mappings)
-                if answer is None:
-                    raise
-                return _json_response(start_response, *answer)
+                return self._answer(exc, environ, start_response)
         finally:
             environ.pop(ENVIRON_KEY, None)
-            _pop_if_top(self.data_manager, ctx)
+            pop_if_top(dm, ctx)
         start_response(response.status, response.headers)
         return response.body
+
+    def _answer(
+        self, exc: BaseException, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> list[bytes]:
+        """The problem answering ``exc``; re-raises what the table does not answer."""
+        method = str(environ.get("REQUEST_METHOD", "GET"))
+        problem = (
+            problem_for(exc, self.error_mappings, method) if isinstance(exc, Exception) else None
+        )
+        if problem is None:
+            raise exc
+        if problem.status >= 500:
+            _log.error("polynom: the request failed", exc_info=exc)
+        return problem_response(start_response, problem)
 
 
 class _BufferedResponse:
@@ -150,13 +162,12 @@ def _status_code(status: str) -> int:
     return int(status.split(None, 1)[0])
 
 
-def _json_response(
-    start_response: StartResponse, status: int, body: Mapping[str, Any]
-) -> list[bytes]:
-    data = _json_bytes(body)
+def problem_response(start_response: StartResponse, problem: Problem) -> list[bytes]:
+    """Start an ``application/problem+json`` response for ``problem``; returns its body."""
+    data = problem.to_bytes()
     start_response(
-        _status_line(status),
-        [("Content-Type", "application/json"), ("Content-Length", str(len(data)))],
+        _status_line(problem.status),
+        [("Content-Type", PROBLEM_JSON), ("Content-Length", str(len(data)))],
     )
     return [data]
 

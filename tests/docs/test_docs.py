@@ -2,7 +2,9 @@
 
 Each markdown file's blocks run in order, in one namespace, in a fresh process (the schema
 registry is process-wide, so files cannot disturb each other or the rest of the suite)
-with an empty temporary working directory. A block fenced as ```python no-run is skipped.
+with an empty temporary working directory and the checkout importable (the bike shop's
+blocks import ``examples``; in ``docs/dal.md``, whose other blocks another test runs
+without it, they are fenced ```python examples). A block fenced ```python no-run is skipped.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "guide"
-DOCS = [ROOT / "README.md", ROOT / "docs" / "index.md", *sorted(GUIDE.glob("*.md"))]
+DOCS = [
+    ROOT / "README.md",
+    ROOT / "docs" / "index.md",
+    ROOT / "docs" / "dal.md",
+    *sorted(GUIDE.glob("*.md")),
+]
 
 FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 
@@ -114,10 +121,21 @@ def _commands(readme: str) -> list[str]:
 
 
 def test_readme_starts_with_the_setup_commands() -> None:
+    """The first command installs only the demo's extra and starts it; the second is CI's."""
     commands = _commands((ROOT / "README.md").read_text(encoding="utf-8"))
-    setup = 'python3 -m venv .venv && .venv/bin/pip install -e ".[test]"'
-    assert commands[0] == f"{setup} && .venv/bin/python -m examples.bikeshop"
-    assert commands[1] == f"{setup} && .venv/bin/python -m pytest -q"
+    venv = "python3 -m venv .venv && .venv/bin/pip install -e"
+    assert commands[0] == f'{venv} ".[demo]" && .venv/bin/python -m examples.bikeshop'
+    assert commands[1] == f'{venv} ".[test]" && .venv/bin/python -m pytest -q'
+
+
+def test_the_demo_extra_holds_what_the_demo_imports() -> None:
+    """Everything the demo's modules import (but Celery, optional) is in the demo extra."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    demo = {re.split(r"[<>=\[ ]", d)[0].lower() for d in extras["optional-dependencies"]["demo"]}
+    assert {"fastapi", "uvicorn", "fastapi-offline", "starlette-admin"} <= demo
+    assert not {"pytest", "ruff", "mypy", "testcontainers", "playwright"} & demo
 
 
 def test_ci_runs_the_readme_test_command() -> None:
@@ -189,3 +207,23 @@ def test_broken_links_are_found(tmp_path: Path) -> None:
 def test_relative_links_lead_somewhere(path: Path) -> None:
     broken = broken_links(path)
     assert not broken, f"{path.name}: broken links: {broken}"
+
+
+def test_every_page_is_linked_from_the_index() -> None:
+    """One page per topic, each reachable from docs/index.md (nothing written for no one)."""
+    index = ROOT / "docs" / "index.md"
+    linked = {
+        (index.parent / target.partition("#")[0]).resolve()
+        for target in LINK.findall(FENCE.sub("", index.read_text(encoding="utf-8")))
+        if "://" not in target
+    }
+    pages = {p.resolve() for p in (ROOT / "docs").rglob("*.md")} - {index.resolve()}
+    assert sorted(str(p.relative_to(ROOT)) for p in pages - linked) == []
+
+
+def test_the_guide_has_one_page_per_topic() -> None:
+    """No topic has a guide page and a reference page: the DAL, web, Celery and testing pages
+    live in docs/ alone."""
+    for topic in ("dal", "web", "celery", "testing"):
+        assert (ROOT / "docs" / f"{topic}.md").exists()
+        assert not (GUIDE / f"{topic}.md").exists(), f"docs/guide/{topic}.md duplicates a topic"

@@ -23,7 +23,7 @@ import pytest
 
 from polynom.testing import isolated_registry
 
-_MODULES = ("models", "services", "seed", "web", "tasks")
+_MODULES = ("models", "services", "seed", "admin", "web", "tasks")
 _CELERY_ENV = {"CELERY_BROKER_URL": "memory://", "CELERY_RESULT_BACKEND": "cache+memory://"}
 
 
@@ -98,14 +98,15 @@ class Server:
 
 @pytest.fixture(scope="module")
 def shop(bikeshop: SimpleNamespace) -> Iterator[SimpleNamespace]:
-    """The example's API, seeded, served over real HTTP on an in-memory store.
+    """The example's site, seeded, served over real HTTP on an in-memory store.
 
-    ``shop.url``, ``shop.client`` (httpx), ``shop.app`` (the Application), ``shop.dm``.
+    ``shop.url`` (the site), ``shop.client`` (httpx, on the API at ``/api``), ``shop.app``
+    (the Application), ``shop.dm``. Reprices run in the request (no queue).
     """
     application = bikeshop.web.open_application("sqlite://")
     with application:
-        api = bikeshop.web.create_app(application)
-        dm = api.state.data_manager
+        site = bikeshop.web.create_app(application, queue=False)
+        dm = site.state.data_manager
         bikeshop.seed.seed(dm)
-        with Server(api) as server, httpx.Client(base_url=server.url, timeout=10) as client:
-            yield SimpleNamespace(url=server.url, client=client, app=application, dm=dm)
+        with Server(site) as server, httpx.Client(base_url=f"{server.url}/api", timeout=10) as api:
+            yield SimpleNamespace(url=server.url, client=api, app=application, dm=dm)

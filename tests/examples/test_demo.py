@@ -48,7 +48,7 @@ class Demo:
         for line in self.proc.stdout:
             self.lines.put(line)
 
-    def wait_for(self, text: str, timeout: float = 20) -> str:
+    def wait_for(self, text: str, timeout: float = 60) -> str:
         while True:
             try:
                 line = self.lines.get(timeout=timeout)
@@ -71,19 +71,24 @@ class Demo:
                 self.proc.wait()
 
 
-def test_the_demo_seeds_once_and_serves_the_api(tmp_path: Path) -> None:
-    with Demo(tmp_path) as demo:
+def test_the_demo_seeds_once_and_serves_the_site(tmp_path: Path) -> None:
+    env = {"CELERY_BROKER_URL": ""}
+    with Demo(tmp_path, **env) as demo:
         assert "wrote 13 sample entries" in demo.wait_for("bikeshop: wrote")
-        line = demo.wait_for("/docs")
-        assert f"http://127.0.0.1:{demo.port}/docs" in line
-        bikes = httpx.get(f"http://127.0.0.1:{demo.port}/bikes", timeout=10)
+        assert "run in the request" in demo.wait_for("reprices")
+        line = demo.wait_for("bikeshop: open")
+        base = f"http://127.0.0.1:{demo.port}"
+        assert f"open {base}/ " in line and f"{base}/api/docs" in line
+        home = httpx.get(f"{base}/", timeout=10)
+        assert home.status_code == 200 and "Bike shop" in home.text
+        bikes = httpx.get(f"{base}/api/bikes", timeout=10)
         assert bikes.status_code == 200 and bikes.json()["total"] == 10
     assert (tmp_path / "bikeshop.db").exists()
 
-    with Demo(tmp_path) as demo:  # a second start keeps the data and does not seed again
+    with Demo(tmp_path, **env) as demo:  # a second start keeps the data and does not seed again
         assert "using the data in sqlite:///bikeshop.db" in demo.wait_for("bikeshop: using")
-        demo.wait_for("/docs")
-        bikes = httpx.get(f"http://127.0.0.1:{demo.port}/bikes", timeout=10)
+        demo.wait_for("bikeshop: open")
+        bikes = httpx.get(f"http://127.0.0.1:{demo.port}/api/bikes", timeout=10)
         assert bikes.json()["total"] == 10
 
 
@@ -91,6 +96,6 @@ def test_the_demo_uses_polynom_url(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
     with Demo(tmp_path, POLYNOM_URL=url) as demo:
         assert url in demo.wait_for("bikeshop: wrote")
-        demo.wait_for("/docs")
+        demo.wait_for("bikeshop: open")
     assert (tmp_path / "elsewhere.db").exists()
     assert not (tmp_path / "bikeshop.db").exists()

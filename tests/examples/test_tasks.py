@@ -75,16 +75,43 @@ def test_a_failing_run_changes_nothing(tasks: Any, shop: SimpleNamespace) -> Non
     assert prices_and_last_users(shop.dm, ids) == [(Decimal("10.00"), "setup")]
 
 
-def test_a_run_through_a_worker(tasks: Any, shop: SimpleNamespace) -> None:
-    """Published with request_reprice, run by a real worker (in-memory broker, a thread)."""
+def test_runs_through_a_worker_queued_by_hand_and_by_the_api(
+    tasks: Any, bikeshop: SimpleNamespace, shop: SimpleNamespace
+) -> None:
+    """Published with request_reprice, and by the API when a broker is configured; run by a
+    real worker (in-memory broker, a thread)."""
+    import time
+
+    import httpx
     from celery.contrib.testing.worker import start_worker
+
+    from tests.examples.conftest import Server
 
     brand, ids = add_bikes(shop.dm, "200.00")
     app = tasks.celery_app
     assert app.conf.broker_url == "memory://"  # set by the conftest before the import
     app.conf.broker_transport_options = {"polling_interval": 0.05}  # pick the message up fast
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+    site = bikeshop.web.create_app(shop.app, queue=True)
+    with (
+        start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10),
+        Server(site) as server,
+        httpx.Client(base_url=f"{server.url}/api", timeout=10) as api,
+    ):
         result = tasks.request_reprice(brand, Decimal("5"), requested_by="carol")
         assert result.get(timeout=10) == 1
+        assert prices_and_last_users(shop.dm, ids) == [(Decimal("210.00"), "carol")]
+
+        queued = api.post(
+            "/bikes/reprice", json={"brand": brand, "percent": "10"}, headers={"X-User": "dora"}
+        )
+        assert queued.status_code == 202, queued.text
+        body = queued.json()
+        assert (body["ran"], body["repriced"]) == ("queued", None) and body["task_id"]
+        deadline = time.monotonic() + 10
+        while (state := api.get(f"/tasks/{body['task_id']}").json())["state"] != "SUCCESS":
+            assert state["state"] in ("PENDING", "STARTED"), state
+            assert time.monotonic() < deadline, "the queued reprice never ran"
+            time.sleep(0.05)
+        assert state["repriced"] == 1
     # (leaving start_worker takes a few seconds: the worker polls its broker every 2 s)
-    assert prices_and_last_users(shop.dm, ids) == [(Decimal("210.00"), "carol")]
+    assert prices_and_last_users(shop.dm, ids) == [(Decimal("231.00"), "dora")]

@@ -1,4 +1,8 @@
-"""The bike shop's API over real HTTP: every endpoint, its 404s and its validation errors."""
+"""The bike shop's API over real HTTP: every endpoint, its 404s and its validation errors.
+
+Every error is a problem (RFC 9457): a validation failure names each refused value as the
+client sent it (``errors[].name``, ``errors[].in``).
+"""
 
 from __future__ import annotations
 
@@ -26,9 +30,21 @@ def new_bike(client: httpx.Client, user: str = "tester", **fields: Any) -> dict[
 
 
 def error_fields(response: httpx.Response) -> list[str]:
-    """The fields a 422 names (the last element of each error's ``loc``)."""
+    """The parameters a 422 problem names, as the client sent them."""
     assert response.status_code == 422, response.text
-    return [str(error["loc"][-1]) for error in response.json()["detail"]]
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == "tag:polynom-dal,2025:validation" and body["status"] == 422
+    return [str(error["name"]) for error in body["errors"]]
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """The problem body of an error answer with ``status``."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
 
 
 def total(client: httpx.Client) -> int:
@@ -42,15 +58,37 @@ def client(shop: SimpleNamespace) -> httpx.Client:
     return shop.client
 
 
+def owners_of(client: httpx.Client) -> list[dict[str, Any]]:
+    """Every owner (the first page of 100)."""
+    items: list[dict[str, Any]] = client.get("/owners", params={"limit": 100}).json()["items"]
+    return items
+
+
 # -- the site ---------------------------------------------------------------------------------
 
 
-def test_home_leads_to_the_interactive_docs(client: httpx.Client) -> None:
-    home = client.get("/")
-    assert home.status_code in (302, 307) and home.headers["location"] == "/docs"
-    assert client.get("/docs").status_code == 200
-    paths = client.get("/openapi.json").json()["paths"]
+def test_the_admin_is_home_and_the_api_has_its_docs(shop: SimpleNamespace) -> None:
+    home = httpx.get(f"{shop.url}/")
+    assert home.status_code == 200 and "Bike shop" in home.text
+    for page in ("/bike/list", "/owner/list", "/changelog/list"):
+        assert httpx.get(f"{shop.url}{page}").status_code == 200, page
+    paths = httpx.get(f"{shop.url}/api/openapi.json").json()["paths"]
     assert {"/bikes", "/bikes/{bike_id}", "/bikes/{bike_id}/history", "/owners"} <= set(paths)
+
+
+@pytest.mark.parametrize("page", ["/api/docs", "/api/redoc", "/"])
+def test_pages_load_their_assets_from_this_server(shop: SimpleNamespace, page: str) -> None:
+    """Every script and style a page names is served here: none comes from another host."""
+    import re
+
+    html = httpx.get(f"{shop.url}{page}").text
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css)[^"]*)"', html)
+    assert assets, f"{page} names no scripts or styles"
+    for asset in assets:
+        assert asset.startswith("/") or asset.startswith(shop.url), f"{page} loads {asset}"
+        url = asset if asset.startswith("http") else f"{shop.url}{asset}"
+        assert httpx.get(url).status_code == 200, asset
+    assert "@import url('http" not in html
 
 
 # -- listing bikes ----------------------------------------------------------------------------
@@ -102,7 +140,7 @@ def test_list_filters(client: httpx.Client) -> None:
 
 
 def test_list_by_owner_and_ordering(client: httpx.Client) -> None:
-    ada = next(o for o in client.get("/owners").json() if o["name"] == "Ada Lovelace")
+    ada = next(o for o in owners_of(client) if o["name"] == "Ada Lovelace")
     bikes = seeded(client, owner_id=ada["id"], order="price")["items"]
     assert [b["model"] for b in bikes] == ["C Line Explore", "Vamoots RSL"]
     prices = [Decimal(b["price"]) for b in seeded(client, order="-price")["items"]]
@@ -133,7 +171,7 @@ def test_list_rejects_bad_parameters_naming_them(
 
 
 def test_create_then_get(client: httpx.Client) -> None:
-    owner = client.get("/owners").json()[0]
+    owner = owners_of(client)[0]
     created = new_bike(
         client, kind="gravel", price="1234.5", weight_kg=9.5, in_stock=False, owner_id=owner["id"]
     )
@@ -153,10 +191,8 @@ def test_create_uses_defaults(client: httpx.Client) -> None:
 
 
 def test_get_unknown_bike_is_404(client: httpx.Client) -> None:
-    response = client.get(f"/bikes/{uuid.uuid4()}")
-    assert response.status_code == 404
-    assert response.json()["error"] == "not_found"
-    assert "Bike" in response.json()["detail"]
+    body = problem(client.get(f"/bikes/{uuid.uuid4()}"), 404)
+    assert body["type"] == "tag:polynom-dal,2025:not-found" and "Bike" in body["detail"]
 
 
 @pytest.mark.parametrize(
@@ -187,7 +223,10 @@ def test_create_rejects_bad_values_naming_the_field(
 
 def test_create_requires_the_required_fields(client: httpx.Client) -> None:
     assert set(error_fields(client.post("/bikes", json={}))) == {"brand", "model", "price"}
-    assert client.post("/bikes", content=b"not json").status_code == 422
+    malformed = client.post(
+        "/bikes", content=b"not json", headers={"Content-Type": "application/json"}
+    )
+    assert "not valid JSON" in problem(malformed, 400)["detail"]
 
 
 def test_create_with_an_unknown_owner_is_404_and_writes_nothing(client: httpx.Client) -> None:
@@ -299,7 +338,7 @@ def test_reprice_a_brand(client: httpx.Client) -> None:
         "/bikes/reprice", json={"brand": name, "percent": "12.5"}, headers={"X-User": "boss"}
     )
     assert response.status_code == 200, response.text
-    assert response.json() == {"brand": name, "repriced": 2}
+    assert response.json() == {"brand": name, "ran": "inline", "repriced": 2, "task_id": None}
     assert client.get(f"/bikes/{a['id']}").json()["price"] == "112.50"
     assert client.get(f"/bikes/{b['id']}").json()["price"] == "22.49"  # 22.48875, half up
     assert client.get(f"/bikes/{other['id']}").json()["price"] == "100.00"
@@ -324,16 +363,24 @@ def test_reprice_rejects_bad_values(client: httpx.Client, body: dict[str, Any], 
 
 
 def test_owners_list_in_name_order_with_paging(client: httpx.Client) -> None:
-    owners = client.get("/owners", params={"limit": 100}).json()
+    page = client.get("/owners", params={"limit": 100}).json()
+    owners = page["items"]
     names = [o["name"] for o in owners]
     assert {"Ada Lovelace", "Alan Turing", "Grace Hopper"} <= set(names)
-    assert names == sorted(names)
-    assert client.get("/owners", params={"limit": 1, "offset": 1}).json() == owners[1:2]
+    assert names == sorted(names) and page["total"] == len(owners)
+    second = client.get("/owners", params={"limit": 1, "offset": 1}).json()
+    assert second == {"items": owners[1:2], "total": page["total"], "limit": 1, "offset": 1}
     assert error_fields(client.get("/owners", params={"limit": 0})) == ["limit"]
+    assert error_fields(client.get("/owners", params={"offset": 10**20})) == ["offset"]
+    assert [
+        o["name"] for o in client.get("/owners", params={"name": "Hopper"}).json()["items"]
+    ] == ["Grace Hopper"]
+    descending = client.get("/owners", params={"order": "-name", "limit": 100}).json()["items"]
+    assert [o["name"] for o in descending] == sorted(names, reverse=True)
 
 
 def test_owner_with_their_bikes(client: httpx.Client) -> None:
-    grace = next(o for o in client.get("/owners").json() if o["name"] == "Grace Hopper")
+    grace = next(o for o in owners_of(client) if o["name"] == "Grace Hopper")
     response = client.get(f"/owners/{grace['id']}")
     assert response.status_code == 200
     detail = response.json()
@@ -343,8 +390,8 @@ def test_owner_with_their_bikes(client: httpx.Client) -> None:
 
 
 def test_unknown_owner_is_404(client: httpx.Client) -> None:
-    response = client.get(f"/owners/{uuid.uuid4()}")
-    assert response.status_code == 404 and response.json()["error"] == "not_found"
+    body = problem(client.get(f"/owners/{uuid.uuid4()}"), 404)
+    assert body["type"] == "tag:polynom-dal,2025:not-found"
 
 
 def test_create_owner_and_a_taken_email(client: httpx.Client) -> None:
@@ -353,9 +400,8 @@ def test_create_owner_and_a_taken_email(client: httpx.Client) -> None:
     assert response.status_code == 201, response.text
     created = response.json()
     assert client.get(f"/owners/{created['id']}").json() == {**created, "bikes": []}
-    taken = client.post("/owners", json={"name": "Someone Else", "email": email})
-    assert taken.status_code == 409
-    assert "email" in taken.json()["detail"]
+    taken = problem(client.post("/owners", json={"name": "Someone Else", "email": email}), 409)
+    assert taken["type"] == "tag:polynom-dal,2025:integrity" and "email" in taken["detail"]
 
 
 @pytest.mark.parametrize(
@@ -371,3 +417,91 @@ def test_create_owner_rejects_bad_values(
     client: httpx.Client, body: dict[str, Any], field: str
 ) -> None:
     assert error_fields(client.post("/owners", json=body)) == [field]
+
+
+def new_owner(client: httpx.Client, user: str = "tester", **fields: Any) -> dict[str, Any]:
+    body = {"name": "Mary Shelley", "email": f"{uuid.uuid4().hex[:8]}@example.org", **fields}
+    response = client.post("/owners", json=body, headers={"X-User": user})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_update_an_owner_changes_only_what_was_sent(client: httpx.Client) -> None:
+    owner = new_owner(client, user="ann")
+    response = client.patch(
+        f"/owners/{owner['id']}", json={"name": "M. Shelley"}, headers={"X-User": "bob"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json() == {**owner, "name": "M. Shelley"}
+    history = client.get(f"/owners/{owner['id']}/history").json()
+    assert [(h["user"], h["change_type"]) for h in history] == [
+        ("ann", "insert"),
+        ("bob", "update"),
+    ]
+    assert history[1]["changes"] == {"name": ["Mary Shelley", "M. Shelley"]}
+    assert error_fields(client.patch(f"/owners/{owner['id']}", json={"name": "n" * 61})) == ["name"]
+    assert error_fields(client.patch(f"/owners/{owner['id']}", json={"age": 3})) == ["age"]
+    assert problem(client.patch(f"/owners/{uuid.uuid4()}", json={"name": "x"}), 404)
+    assert client.get(f"/owners/{owner['id']}").json()["name"] == "M. Shelley"
+
+
+def test_deleting_an_owner_keeps_their_bikes(client: httpx.Client) -> None:
+    owner = new_owner(client)
+    bike = new_bike(client, owner_id=owner["id"])
+    response = client.delete(f"/owners/{owner['id']}", headers={"X-User": "rita"})
+    assert response.status_code == 204, response.text
+    problem(client.get(f"/owners/{owner['id']}"), 404)
+    assert client.get(f"/bikes/{bike['id']}").json()["owner_id"] is None
+    last = client.get(f"/owners/{owner['id']}/history").json()[-1]
+    assert (last["user"], last["change_type"]) == ("rita", "delete")
+    problem(client.delete(f"/owners/{owner['id']}"), 404)
+    problem(client.get(f"/owners/{uuid.uuid4()}/history"), 404)
+
+
+# -- bad input is never a 500 (issue 10): each names the parameter the client sent -----------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "name"),
+    [
+        ("get", "/bikes", {"params": {"offset": "100000000000000000000"}}, "offset"),
+        ("get", "/owners", {"params": {"offset": "100000000000000000000"}}, "offset"),
+        ("get", "/bikes", {"params": {"max_price": "1e30"}}, "max_price"),
+        ("get", "/bikes", {"params": {"min_price": "123456789012.00"}}, "min_price"),
+        ("get", "/bikes", {"params": {"brand": "b" * 41}}, "brand"),  # polynom's filter check
+        (
+            "post",
+            "/bikes",
+            {"json": {"brand": "b", "model": "m", "price": "123456789012.00"}},
+            "price",
+        ),
+        ("post", "/bikes", {"json": {"brand": "b", "model": "m", "price": "1e20"}}, "price"),
+        (
+            "post",
+            "/bikes",
+            {"json": {"brand": "b", "model": "m", "price": "1", "weight_kg": 1e308}},
+            "weight_kg",
+        ),
+        ("post", "/owners", {"json": {"name": "n", "email": "e" * 121}}, "email"),
+    ],
+)
+def test_out_of_range_values_are_422_naming_the_parameter(
+    client: httpx.Client, method: str, path: str, kwargs: dict[str, Any], name: str
+) -> None:
+    assert error_fields(getattr(client, method)(path, **kwargs)) == [name]
+
+
+def test_a_bad_price_in_an_update_is_422(client: httpx.Client) -> None:
+    bike = new_bike(client)
+    assert error_fields(client.patch(f"/bikes/{bike['id']}", json={"price": "1e20"})) == ["price"]
+    assert client.get(f"/bikes/{bike['id']}").json() == bike
+
+
+def test_unknown_routes_and_methods_are_problems(client: httpx.Client) -> None:
+    assert problem(client.get("/no/such/route"), 404)["title"] == "Not Found"
+    assert problem(client.put("/bikes"), 405)["title"] == "Method Not Allowed"
+
+
+def test_without_a_queue_the_task_endpoint_says_so(client: httpx.Client) -> None:
+    body = problem(client.get(f"/tasks/{uuid.uuid4()}"), 404)
+    assert "no task queue" in body["detail"]

@@ -79,19 +79,31 @@ def in_another_request(data_manager: Any, work: Callable[[Any], Any]) -> Any:
 
 
 def check_failure_answer(response: Any, failure: str) -> None:
-    """The status and JSON body ``failure`` must get from every integration."""
-    assert response.status_code == FAILURES[failure], response.text
-    assert response.headers["content-type"].startswith("application/json")
-    body = response.json()
-    assert body["error"] == failure
+    """The problem (RFC 9457) ``failure`` must get from every integration."""
+    body = check_problem(response, FAILURES[failure])
+    assert body["type"].endswith(f":{failure}"), body
     assert "statement" not in body["detail"], "the SQL stays on the server"
     if failure == "validation":
-        assert body["model"] == "WebBike" and body["field"] == "name"
-        assert "name" in body["detail"]
+        # a service refused a value: named by its field, from the body of a POST
+        where = "body" if response.request.method == "POST" else "query"
+        [error] = body["errors"]
+        assert (error["in"], error["name"]) == (where, "name"), body
+        assert error.get("pointer") == ("#/name" if where == "body" else None)
+        assert "WebBike.name" in error["detail"] and "VarChar(40)" in error["detail"]
     elif failure == "integrity":
         assert "unique" in body["detail"] and "name" in body["detail"]
     else:
         assert body["retry"] is True
+
+
+def check_problem(response: Any, status: int) -> dict[str, Any]:
+    """``response`` is an ``application/problem+json`` answer with ``status``; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].split(";")[0] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status and body["title"], body
+    assert body["type"] == "about:blank" or body["type"].startswith("tag:polynom-dal,2025:")
+    return body
 
 
 def check_rolled_back(data_manager: Any, failure: str) -> None:

@@ -1,4 +1,4 @@
-"""The python blocks of docs/web.md, docs/celery.md and docs/testing-fixtures.md run.
+"""The python blocks of docs/web.md, docs/celery.md, docs/testing.md and its fixtures page run.
 
 Each file's blocks run in order in one namespace, in a fresh process (the schema registry
 is process-wide) with an empty working directory. ```python no-run blocks are skipped;
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCS = ["web.md", "celery.md", "testing-fixtures.md"]
+DOCS = ["web.md", "celery.md", "testing.md", "testing-fixtures.md"]
 FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 RUNNER = """
 import json, sys

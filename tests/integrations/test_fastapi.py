@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import Depends, FastAPI, Header, HTTPException
+from pydantic import BaseModel as PydanticModel
+from pydantic import Field as PydanticField
 
 from polynom.errors import ConflictError, UniqueViolation, ValidationError
 from polynom.integrations import ERROR_MAPPINGS, ErrorMapping
@@ -124,7 +126,7 @@ def test_a_request_writes_commits_and_records_its_user(base_url, polynom_data_ma
 def test_not_found_is_a_404_with_a_json_body(base_url, kind):
     r = httpx.get(f"{base_url}{kind}/bikes/no-such-id")
     assert r.status_code == 404
-    assert r.json()["error"] == "not_found" and "no-such-id" in r.json()["detail"]
+    assert r.json()["type"].endswith(":not-found") and "no-such-id" in r.json()["detail"]
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -153,10 +155,12 @@ def test_polynoms_errors_are_answered_and_roll_back(recording_dm, seen_errors, k
 
 def test_the_error_answers_can_be_changed_or_turned_off(polynom_data_manager):
     dm = polynom_data_manager
-    refused = ErrorMapping((ValidationError,), 400, lambda exc: {"refused": str(exc)})
+    refused = ErrorMapping((ValidationError,), 400, "Refused", detail=lambda e: f"no: {e}")
     with asgi_server(make_app(dm, error_mappings=[refused, *ERROR_MAPPINGS])) as url:
         r = httpx.post(f"{url}/sync/fail/validation")  # the first mapping that matches wins
-        assert r.status_code == 400 and "name" in r.json()["refused"]
+        assert (
+            r.status_code == 400 and "name" in r.json()["detail"] and r.json()["title"] == "Refused"
+        )
         assert httpx.post(f"{url}/sync/fail/integrity").status_code == 409
     with asgi_server(make_app(dm, error_mappings=())) as url:
         assert httpx.post(f"{url}/sync/fail/validation").status_code == 500
@@ -245,3 +249,98 @@ def test_dal_dependency_works_without_a_scope_argument(polynom_data_manager):
         # a commit after the response would have answered 200 here
         assert client.post("/bikes", json={"name": "once"}).status_code == 409
     assert stored_names(polynom_data_manager) == ["once"]
+
+
+# -- the application's lifecycle and the problem answers -----------------------------------
+
+
+def test_the_lifespan_opens_and_closes_the_application(tmp_path):
+    from contextlib import asynccontextmanager
+
+    from fastapi.testclient import TestClient
+
+    from polynom.application import Application
+    from tests.integrations.models import WebBikeSchema, services
+
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def own_lifespan(app: FastAPI):
+        events.append(f"start, active={application.is_active}")
+        yield
+        events.append("stop")
+
+    application = Application("3c2d", f"sqlite:///{tmp_path / 'a.db'}", schemas=[WebBikeSchema])
+    polynom = PolynomFastAPI(application, services=services())
+    api = FastAPI(lifespan=own_lifespan)
+    polynom.init_app(api)
+
+    @api.post("/bikes", status_code=201)
+    def create(body: dict[str, Any], dal: Any = polynom.dal) -> Any:
+        return {"id": dal.bikes.create(**body)._entry_id}
+
+    assert not application.is_active
+    with TestClient(api) as client:
+        assert application.is_active
+        assert client.post("/bikes", json={"name": "Moots"}).status_code == 201
+    assert not application.is_active
+    assert events == ["start, active=True", "stop"]  # the app's own lifespan still runs
+
+
+class BikeIn(PydanticModel):
+    name: str = PydanticField(max_length=40)
+    price: int = PydanticField(ge=0)
+
+
+def test_request_validation_names_each_parameter_as_sent(polynom_data_manager):
+    from fastapi import Query
+
+    from polynom.integrations import parameter
+    from tests.integrations.conftest import check_problem
+
+    api = FastAPI()
+    polynom = PolynomFastAPI(polynom_data_manager)
+    polynom.init_app(api)
+
+    @api.get("/bikes")
+    def search(
+        max_price: int | None = Query(None, alias="maxPrice", ge=0),
+        x_limit: int = Header(10, le=100),
+        name: str | None = None,
+        dal: Any = polynom.dal,
+    ) -> Any:
+        with parameter("name"):
+            return dal.bikes.count(**({"name": name} if name else {}))
+
+    @api.post("/bikes", status_code=201)
+    def create(body: BikeIn, dal: Any = polynom.dal) -> Any:
+        return {"id": dal.bikes.create(**body.model_dump())._entry_id}
+
+    with asgi_server(api) as url, httpx.Client(base_url=url) as client:
+        r = client.get("/bikes", params={"maxPrice": "-1"}, headers={"X-Limit": "500"})
+        errors = check_problem(r, 422)["errors"]
+        assert [(e["in"], e["name"]) for e in errors] == [
+            ("query", "maxPrice"),
+            ("header", "x-limit"),
+        ]
+        assert "greater than or equal to 0" in errors[0]["detail"]
+
+        r = client.get("/bikes", params={"name": "n" * 41})  # refused by polynom, in a filter
+        [error] = check_problem(r, 422)["errors"]
+        assert (error["in"], error["name"]) == ("query", "name") and "VarChar(40)" in error[
+            "detail"
+        ]
+
+        r = client.post("/bikes", json={"name": "x", "price": "cheap"})
+        [error] = check_problem(r, 422)["errors"]
+        assert (error["in"], error["name"], error.get("pointer")) == ("body", "price", "#/price"), (
+            r.text
+        )
+
+        r = client.post("/bikes", content=b"{", headers={"Content-Type": "application/json"})
+        assert "not valid JSON" in check_problem(r, 400)["detail"]
+
+        r = client.delete("/bikes")
+        assert check_problem(r, 405)["title"] == "Method Not Allowed"
+        assert "GET" in r.headers["allow"]
+    assert checked_out(polynom_data_manager) == 0

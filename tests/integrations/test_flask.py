@@ -33,7 +33,7 @@ class Boom(Exception):
 
 def make_app(dm: Any, **options: Any) -> Flask:
     app = Flask(__name__)
-    PolynomFlask(app, dm, user_loader=lambda req: req.headers.get("X-User"), **options)
+    PolynomFlask(app, dm, user_from=lambda req: req.headers.get("X-User"), **options)
 
     @app.post("/bikes")
     def create() -> Any:
@@ -110,9 +110,9 @@ def test_a_request_writes_commits_and_records_its_user(base_url: str, polynom_da
 def test_not_found_is_a_404_with_a_json_body(base_url: str):
     r = httpx.get(f"{base_url}/bikes/no-such-id")
     assert r.status_code == 404
-    assert r.headers["content-type"].startswith("application/json")
+    assert r.headers["content-type"] == "application/problem+json"
     body = r.json()
-    assert body["error"] == "not_found" and "no-such-id" in body["detail"]
+    assert body["type"].endswith(":not-found") and "no-such-id" in body["detail"]
 
 
 @pytest.mark.parametrize(
@@ -148,10 +148,12 @@ def test_an_answered_error_rolls_back_whatever_the_commit_veto_says(polynom_data
 
 def test_the_error_answers_can_be_changed_or_turned_off(polynom_data_manager):
     dm = polynom_data_manager
-    refused = ErrorMapping((ValidationError,), 400, lambda exc: {"refused": str(exc)})
+    refused = ErrorMapping((ValidationError,), 400, "Refused", detail=lambda e: f"no: {e}")
     with wsgi_server(make_app(dm, error_mappings=[refused, *ERROR_MAPPINGS])) as url:
         r = httpx.post(f"{url}/fail/validation")  # the first mapping that matches wins
-        assert r.status_code == 400 and "name" in r.json()["refused"]
+        assert (
+            r.status_code == 400 and "name" in r.json()["detail"] and r.json()["title"] == "Refused"
+        )
         assert httpx.post(f"{url}/fail/integrity").status_code == 409
     with wsgi_server(make_app(dm, error_mappings=[refused])) as url:
         assert httpx.post(f"{url}/fail/integrity").status_code == 500  # not in the table
@@ -211,7 +213,7 @@ def test_propagated_exceptions_roll_back_too(polynom_data_manager):
 
 
 def test_an_app_factory_can_init_the_extension_later(polynom_data_manager):
-    ext = PolynomFlask(user_loader=lambda req: "factory-user")
+    ext = PolynomFlask(user_from=lambda req: "factory-user")
     app = Flask("factory")
 
     @app.get("/who")

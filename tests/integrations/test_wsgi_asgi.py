@@ -20,12 +20,23 @@ from polynom.errors import (
     ForeignKeyViolation,
     NotFound,
     NotNullViolation,
+    QueryError,
+    StoreConnectionError,
     StoreError,
     UniqueViolation,
     ValidationError,
 )
-from polynom.integrations import ERROR_MAPPINGS, ErrorMapping, error_response
+from polynom.integrations import (
+    ERROR_MAPPINGS,
+    NOT_FOUND,
+    ErrorMapping,
+    InvalidParameter,
+    check_parameter,
+    parameter,
+    problem_for,
+)
 from polynom.integrations.asgi import SCOPE_KEY, DalASGIMiddleware
+from polynom.integrations.problems import validation_problem
 from polynom.integrations.wsgi import ENVIRON_KEY, DalWSGIMiddleware
 from tests.integrations._servers import asgi_server, wsgi_server
 from tests.integrations.conftest import (
@@ -47,55 +58,176 @@ class Boom(Exception):
 
 # -- the table every web integration answers from ----------------------------------------------
 
+TAG = "tag:polynom-dal,2025:"
+
 
 @pytest.mark.parametrize(
-    ("exc", "status", "body"),
+    ("exc", "method", "body"),
     [
         (
             NotFound("Bike 'x' not found"),
-            404,
-            {"error": "not_found", "detail": "Bike 'x' not found"},
+            "GET",
+            {
+                "type": TAG + "not-found",
+                "title": "Not found",
+                "status": 404,
+                "detail": "Bike 'x' not found",
+            },
         ),
         (
             ValidationError("Bike.name: too long", model="Bike", field="name", value="secret"),
-            422,
+            "POST",
             {
-                "error": "validation",
+                "type": TAG + "validation",
+                "title": "Invalid request",
+                "status": 422,
                 "detail": "Bike.name: too long",
-                "model": "Bike",
-                "field": "name",
+                "errors": [
+                    {
+                        "in": "body",
+                        "name": "name",
+                        "pointer": "#/name",
+                        "detail": "Bike.name: too long",
+                    }
+                ],
+            },
+        ),
+        (
+            ValidationError("Bike.name: too long", model="Bike", field="name"),
+            "GET",
+            {
+                "type": TAG + "validation",
+                "title": "Invalid request",
+                "status": 422,
+                "detail": "Bike.name: too long",
+                "errors": [{"in": "query", "name": "name", "detail": "Bike.name: too long"}],
+            },
+        ),
+        (
+            InvalidParameter("too big", name="max_price", model="Bike", field="price"),
+            "GET",
+            {
+                "type": TAG + "validation",
+                "title": "Invalid request",
+                "status": 422,
+                "detail": "query parameter 'max_price': too big",
+                "errors": [{"in": "query", "name": "max_price", "detail": "too big"}],
+            },
+        ),
+        (
+            QueryError("offset must be a non-negative int, got -1"),
+            "GET",
+            {
+                "type": TAG + "query",
+                "title": "Invalid query",
+                "status": 422,
+                "detail": "offset must be a non-negative int, got -1",
             },
         ),
         (
             UniqueViolation("name taken; statement: INSERT"),
-            409,
-            {"error": "integrity", "detail": "name taken"},
+            "POST",
+            {
+                "type": TAG + "integrity",
+                "title": "Constraint violated",
+                "status": 409,
+                "detail": "name taken",
+            },
         ),
         (
             ForeignKeyViolation("dangling; statement: X"),
-            409,
-            {"error": "integrity", "detail": "dangling"},
+            "POST",
+            {
+                "type": TAG + "integrity",
+                "title": "Constraint violated",
+                "status": 409,
+                "detail": "dangling",
+            },
         ),
         (
             NotNullViolation("name may not be NULL"),
-            409,
-            {"error": "integrity", "detail": "name may not be NULL"},
+            "POST",
+            {
+                "type": TAG + "integrity",
+                "title": "Constraint violated",
+                "status": 409,
+                "detail": "name may not be NULL",
+            },
         ),
         (
             ConflictError("changed first"),
-            409,
-            {"error": "conflict", "detail": "changed first", "retry": True},
+            "PATCH",
+            {
+                "type": TAG + "conflict",
+                "title": "Conflicting change",
+                "status": 409,
+                "detail": "changed first",
+                "retry": True,
+            },
+        ),
+        (
+            StoreConnectionError("cannot reach 10.1.2.3:20590: refused"),
+            "GET",
+            {
+                "type": TAG + "unavailable",
+                "title": "Store unavailable",
+                "status": 503,
+                "detail": "the data store cannot be reached; try again later",
+            },
+        ),
+        (
+            StoreError("disk full at /var/lib/secret"),
+            "GET",
+            {
+                "type": "about:blank",
+                "title": "Internal Server Error",
+                "status": 500,
+                "detail": "the server failed to answer the request",
+            },
         ),
     ],
 )
-def test_the_shared_table(exc: Exception, status: int, body: dict[str, Any]):
-    assert error_response(exc) == (status, body)
+def test_the_shared_table(exc: Exception, method: str, body: dict[str, Any]):
+    problem = problem_for(exc, method=method)
+    assert problem is not None and problem.to_dict() == body
+    assert json.loads(problem.to_bytes()) == body
 
 
-def test_the_shared_table_answers_nothing_else():
-    assert error_response(StoreError("disk full")) is None
-    assert error_response(Boom()) is None
-    assert error_response(UniqueViolation("taken"), mappings=()) is None
+def test_the_shared_table_can_answer_nothing():
+    assert problem_for(UniqueViolation("taken"), mappings=()) is None
+    assert problem_for(Boom(), mappings=[NOT_FOUND]) is None
+
+
+def test_a_parameter_is_named_as_the_client_sent_it():
+    from tests.integrations.models import WebBike
+
+    with pytest.raises(InvalidParameter) as refused:
+        check_parameter(WebBike.name, "n" * 41, name="q")
+    assert (refused.value.name, refused.value.location, refused.value.field) == (
+        "q",
+        "query",
+        "name",
+    )
+    assert check_parameter(WebBike.price, 5, name="min_price") == 5
+    with (
+        pytest.raises(InvalidParameter, match="header parameter 'X-Price'"),
+        parameter("X-Price", "header"),
+    ):
+        WebBike(price="five")
+
+
+def test_validation_problem_names_nested_body_members():
+    problem = validation_problem(
+        [("body", ["items", 0, "a/b"], "bad"), ("query", ["limit"], "too big")]
+    )
+    body = problem.to_dict()
+    assert (
+        body["status"] == 422 and body["detail"] == "body parameter 'items.0.a/b': bad (and 1 more)"
+    )
+    assert body["errors"] == [
+        {"in": "body", "name": "items.0.a/b", "pointer": "#/items/0/a~1b", "detail": "bad"},
+        {"in": "query", "name": "limit", "detail": "too big"},
+    ]
 
 
 # -- WSGI --------------------------------------------------------------------------------------
@@ -170,7 +302,7 @@ def test_wsgi_commits_with_the_user_in_meta(wsgi_url: str, polynom_data_manager:
 
 def test_wsgi_not_found_is_a_json_404(wsgi_url: str):
     r = httpx.get(f"{wsgi_url}/missing")
-    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert r.status_code == 404 and r.json()["type"].endswith(":not-found")
 
 
 @pytest.mark.parametrize(("path", "status"), [("/raise", 500), ("/error-status", 503)])
@@ -193,11 +325,11 @@ def test_wsgi_answers_polynoms_errors_and_rolls_back(
 
 def test_wsgi_error_answers_can_be_changed_or_turned_off(polynom_data_manager: Any):
     dm = polynom_data_manager
-    refused = ErrorMapping((ValidationError,), 400, lambda exc: {"refused": str(exc)})
+    refused = ErrorMapping((ValidationError,), 400, "Refused", detail=lambda e: f"no: {e}")
     with wsgi_server(wsgi_app(dm, error_mappings=[refused, *ERROR_MAPPINGS])) as url:
         r = httpx.get(f"{url}/fail?validation")  # the first mapping that matches wins
         assert r.status_code == 400 and r.reason_phrase == "Bad Request"
-        assert "name" in r.json()["refused"]
+        assert "name" in r.json()["detail"] and r.json()["title"] == "Refused"
         assert httpx.get(f"{url}/fail?integrity").status_code == 409
     with wsgi_server(wsgi_app(dm, error_mappings=())) as url:
         assert httpx.get(f"{url}/fail?validation").status_code == 500
@@ -300,7 +432,7 @@ def test_asgi_commits_with_the_user_in_meta(asgi_url: str, polynom_data_manager:
 
 def test_asgi_not_found_is_a_json_404(asgi_url: str):
     r = httpx.get(f"{asgi_url}/missing")
-    assert r.status_code == 404 and r.json()["error"] == "not_found"
+    assert r.status_code == 404 and r.json()["type"].endswith(":not-found")
 
 
 @pytest.mark.parametrize(("path", "status"), [("/fail", 500), ("/error-status", 422)])
@@ -325,10 +457,12 @@ def test_asgi_answers_polynoms_errors_and_rolls_back(
 
 def test_asgi_error_answers_can_be_changed_or_turned_off(polynom_data_manager: Any):
     dm = polynom_data_manager
-    refused = ErrorMapping((ValidationError,), 400, lambda exc: {"refused": str(exc)})
+    refused = ErrorMapping((ValidationError,), 400, "Refused", detail=lambda e: f"no: {e}")
     with asgi_server(starlette_app(dm, error_mappings=[refused, *ERROR_MAPPINGS])) as url:
         r = httpx.get(f"{url}/polynom-error?failure=validation")  # the first match wins
-        assert r.status_code == 400 and "name" in r.json()["refused"]
+        assert (
+            r.status_code == 400 and "name" in r.json()["detail"] and r.json()["title"] == "Refused"
+        )
         assert httpx.get(f"{url}/polynom-error?failure=integrity").status_code == 409
     with asgi_server(starlette_app(dm, error_mappings=())) as url:
         assert httpx.get(f"{url}/polynom-error?failure=validation").status_code == 500
