@@ -14,10 +14,11 @@ from polynom.stores._address import (
     SqliteAddress,
     parse_address,
 )
-from polynom.stores.base import Result, Store, StoreConnection
+from polynom.stores.base import Capabilities, Result, Store, StoreConnection
 
 __all__ = [
     "ACCEPTED_FORMS",
+    "Capabilities",
     "PolyphenyAddress",
     "Result",
     "SqliteAddress",

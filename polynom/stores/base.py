@@ -17,6 +17,68 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+#: The Polypheny types the mapper declares (``polytype.sql_type`` without arguments).
+ALL_TYPES = frozenset(
+    {
+        "VARCHAR",
+        "TEXT",
+        "INTEGER",
+        "SMALLINT",
+        "TINYINT",
+        "BIGINT",
+        "DOUBLE",
+        "REAL",
+        "DECIMAL",
+        "BOOLEAN",
+        "DATE",
+        "TIME",
+        "TIMESTAMP",
+        "FILE",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a store guarantees by itself, so the mapper does the rest -- and nothing more.
+
+    The mapper keeps every guarantee (no lost update, declared uniqueness and foreign keys,
+    all-or-nothing migrations) on every store with one code path; a store that does a job
+    itself says so here, and the mapper skips that job there (the embedded store pays
+    nothing for Polypheny's needs).
+
+    * ``enforces_unique``: primary keys and ``UNIQUE`` constraints are refused by the store.
+    * ``enforces_foreign_keys``: dangling foreign keys are refused by the store.
+    * ``self_referencing_fk``: a foreign key may reference its own table.
+    * ``exact_batch_counts``: a batch (``execute_many``) reports the rows each row matched,
+      so its total can be trusted; otherwise checked updates run one row at a time.
+    * ``transactional_ddl``: a list of DDL statements runs all or nothing.
+    * ``reads_lock``: reads take locks held to commit (strict two-phase locking), so a value
+      read in a transaction cannot change before it ends.
+    * ``exact_equality``: the column types whose ``=`` compares stored values exactly; a
+      conflict check on another type compares in Python, which needs ``reads_lock``.
+    """
+
+    enforces_unique: bool = True
+    enforces_foreign_keys: bool = True
+    self_referencing_fk: bool = True
+    exact_batch_counts: bool = True
+    transactional_ddl: bool = True
+    reads_lock: bool = False
+    exact_equality: frozenset[str] = ALL_TYPES
+
+    def __post_init__(self) -> None:
+        if not self.reads_lock and self.exact_equality != ALL_TYPES:
+            missing = ", ".join(sorted(ALL_TYPES - self.exact_equality))
+            raise ValueError(
+                f"a store whose reads take no locks must compare every type exactly in SQL "
+                f"(it does not for {missing}): the mapper's own comparison would race"
+            )
+
+    def compares_exactly(self, sql_type: str) -> bool:
+        """True when ``=`` on a column of ``sql_type`` (``"DECIMAL(10, 2)"``) is exact."""
+        return sql_type.split("(", 1)[0].strip().upper() in self.exact_equality
+
 
 @dataclass(slots=True)
 class Result:
@@ -37,13 +99,18 @@ class StoreConnection(abc.ABC):
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         """Run one statement once per parameter row; return the total rows affected.
 
-        Stores override this to send the rows in one batch (one round trip).
+        Stores override this to send the rows in one batch (one round trip). Whether the
+        total counts the rows each row matched is the store's
+        :attr:`Capabilities.exact_batch_counts`.
         """
-        total = 0
-        for params in rows:
-            count = self.execute(sql, params).rowcount
-            total += max(count, 0)
-        return total
+        return sum(self.execute_each(sql, rows))
+
+    def execute_each(self, sql: str, rows: Sequence[Sequence[Any]]) -> list[int]:
+        """Run one statement once per parameter row; the rows each one matched, in order.
+
+        Exact on every store (one statement per row); stores override it to prepare the
+        statement once."""
+        return [max(self.execute(sql, params).rowcount, 0) for params in rows]
 
     @abc.abstractmethod
     def commit(self) -> None:
@@ -70,6 +137,8 @@ class Store(abc.ABC):
     url: str
     #: How many bound parameters one statement may carry (used to size multi-row inserts).
     max_params: int = 999
+    #: What the store guarantees by itself (see :class:`Capabilities`).
+    capabilities: Capabilities = Capabilities()
 
     @abc.abstractmethod
     def acquire(self) -> StoreConnection:

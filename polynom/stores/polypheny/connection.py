@@ -20,7 +20,7 @@ from polynom.errors import StoreConnectionError, StoreError
 from polynom.stores.base import Result, StoreConnection
 from polynom.stores.polypheny.driver import CLOSED_MESSAGES, WIRE_ERRORS, force_close, socket_alive
 from polynom.stores.polypheny.errors import classify
-from polynom.stores.polypheny.values import encode_param
+from polynom.stores.polypheny.values import decode_value, encode_param
 
 __all__ = ["PolyphenyConnection"]
 
@@ -117,7 +117,7 @@ class PolyphenyConnection(StoreConnection):
             if cursor.description is None:
                 return Result(rowcount=cursor.rowcount)
             columns = [d[0] for d in cursor.description]
-            rows = [tuple(row) for row in cursor.fetchall()]
+            rows = _rows(cursor.result)
             return Result(columns=columns, rows=rows, rowcount=len(rows))
         except polypheny.Error as exc:
             raise self._refused(exc, sql) from None
@@ -211,3 +211,17 @@ class PolyphenyConnection(StoreConnection):
             conn.close()  # rolls back, then disconnects
         except Exception:
             force_close(conn)
+
+
+def _rows(result: Any) -> list[tuple[Any, ...]]:
+    """Every row of a driver result (``ResultCursor``, which fetches the frames), decoded
+    by :func:`decode_value` -- the driver's own ``fetchall`` would decode with its
+    ``proto2py``."""
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    while True:
+        try:
+            row = next(result)
+        except StopIteration:
+            return rows
+        append(tuple(map(decode_value, row.values)))

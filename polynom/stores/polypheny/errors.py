@@ -47,6 +47,9 @@ ERRORS: tuple[tuple[str, type[StoreError]], ...] = (
     # "Transaction 7 encountered a deadlock while acquiring a lock of type EXCLUSIVE on entry
     # ...", "Deadlock detected" (dbms/.../transaction/locking/LockableImpl.java)
     ("deadlock", ConflictError),
+    # " Exception while acquiring global schema lock": a DDL statement whose locks
+    # deadlocked, whatever the lock (core/.../processing/Processor.java, prepareDdl)
+    ("global schema lock", ConflictError),
     # MonetDB's "COMMIT: transaction is aborted because of concurrency conflicts, will
     # ROLLBACK instead" (plugins/monetdb-adapter); the Prism stand-in's "Transaction conflict,
     # the transaction was rolled back: ..."

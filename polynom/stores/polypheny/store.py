@@ -12,12 +12,29 @@ import polypheny
 
 from polynom.errors import ConfigurationError, StoreConnectionError, StoreError
 from polynom.stores._address import DEFAULT_POLYPHENY_PORT, PolyphenyAddress, parse_address
-from polynom.stores.base import Store, StoreConnection
+from polynom.stores.base import ALL_TYPES, Capabilities, Store, StoreConnection
 from polynom.stores.polypheny.connection import PolyphenyConnection
 from polynom.stores.polypheny.driver import adapt_driver
 from polynom.stores.pool import Pool
 
-__all__ = ["PolyphenyStore"]
+__all__ = ["POLYPHENY", "PolyphenyStore"]
+
+#: What a default-configured Polypheny guarantees by itself (Polypheny-DB's
+#: ``core/src/main/java/org/polypheny/db/config/RuntimeConfig.java`` and the sources cited
+#: in ``docs/guide/stores.md``): no key is enforced (``uniqueConstraintEnforcement``,
+#: ``foreignKeyEnforcement`` off), no foreign key may reference its own table, a batch
+#: answers the number of rows sent, DDL commits (so a list of it is not all or nothing),
+#: reads take entity locks held to commit (strict two-phase locking), and a ``FILE`` column
+#: (HSQLDB's ``BLOB``) is not trusted with ``=``.
+POLYPHENY = Capabilities(
+    enforces_unique=False,
+    enforces_foreign_keys=False,
+    self_referencing_fk=False,
+    exact_batch_counts=False,
+    transactional_ddl=False,
+    reads_lock=True,
+    exact_equality=ALL_TYPES - {"FILE"},
+)
 
 
 class PolyphenyStore(Store):
@@ -33,6 +50,7 @@ class PolyphenyStore(Store):
     #: Polypheny plans every statement; very long statements cost more to plan than they
     #: save in round trips. 1000 values per statement keeps multi-row inserts fast.
     max_params = 1000
+    capabilities = POLYPHENY
 
     def __init__(
         self,

@@ -1,4 +1,10 @@
-"""Bound values as the ``ProtoValue`` Polypheny expects, encoded exactly.
+"""Values between Python and Polypheny's ``ProtoValue``, both ways exact.
+
+Results are decoded here too (:func:`decode_value`), per connection, instead of by the
+driver's ``proto2py``, which reads a timestamp as ``datetime.fromtimestamp(ms / 1000)`` -- a
+float, off by a microsecond for instants after 2242-03-16 -- and cannot read ``file``.
+
+Bound values as the ``ProtoValue`` Polypheny expects, encoded exactly.
 
 The driver alone (1.0.0) does not: it sends a ``datetime`` as ``int(value.timestamp() *
 1000)``, which reads a naive value as *local* time and loses a millisecond on about one value
@@ -20,7 +26,7 @@ from org.polypheny.prism import value_pb2
 
 from polynom.errors import StoreError
 
-__all__ = ["encode_param"]
+__all__ = ["decode_value", "encode_param"]
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _EPOCH_DATE = _dt.date(1970, 1, 1)
@@ -86,3 +92,51 @@ def _set_big_decimal(out: value_pb2.ProtoValue, value: decimal.Decimal) -> None:
         unscaled.bit_length() // 8 + 1, "big", signed=True
     )
     out.big_decimal.scale = -exponent
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+def decode_value(value: value_pb2.ProtoValue) -> Any:
+    """One result value as the Python value it stands for, exactly: a timestamp as an aware
+    UTC datetime of its milliseconds (integer arithmetic), a time from the milliseconds of
+    its day, a big decimal from its unscaled bytes and scale, ``file`` and ``binary`` as
+    bytes (Polypheny-DB's ``plugins/prism-interface/.../utils/PolyValueSerializer.java``)."""
+    kind = value.WhichOneof("value")
+    if kind is None or kind == "null":
+        return None
+    if kind == "string":
+        return value.string.string
+    if kind == "integer":
+        return value.integer.integer
+    if kind == "long":
+        return value.long.long
+    if kind == "boolean":
+        return value.boolean.boolean
+    if kind == "double":
+        return value.double.double
+    if kind == "float":
+        return value.float.float
+    if kind == "big_decimal":
+        unscaled = int.from_bytes(value.big_decimal.unscaled_value, "big", signed=True)
+        digits = tuple(map(int, str(abs(unscaled))))
+        return decimal.Decimal((int(unscaled < 0), digits, -value.big_decimal.scale))
+    if kind == "timestamp":
+        return _EPOCH + value.timestamp.timestamp * _MS
+    if kind == "date":
+        return _EPOCH_DATE + _dt.timedelta(days=value.date.date)
+    if kind == "time":
+        ms = value.time.time
+        seconds, millis = divmod(ms, 1000)
+        minutes, second = divmod(seconds, 60)
+        hour, minute = divmod(minutes, 60)
+        return _dt.time(hour % 24, minute, second, millis * 1000)
+    if kind == "binary":
+        return value.binary.binary
+    if kind == "file":
+        return value.file.binary
+    if kind == "list":
+        return [decode_value(v) for v in value.list.values]
+    if kind == "document":
+        return {decode_value(e.key): decode_value(e.value) for e in value.document.entries}
+    raise StoreError(f"Polypheny sent a value polynom cannot read ({kind})")

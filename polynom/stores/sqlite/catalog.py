@@ -5,6 +5,7 @@ DDL runs through the store."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -12,17 +13,24 @@ from pathlib import Path
 from typing import Any
 
 from polynom.stores.sqlite.translate.dml import SelectSources
+from polynom.stores.sqlite.translate.names import mangle, quote
 from polynom.stores.sqlite.translate.translation import Translation, result_types, translate
 from polynom.stores.sqlite.translate.types import type_from_decl
+from polynom.stores.sqlite.writes import Column, WritePlan, write_plan
+
+#: The table Polypheny's semantics keeps NOT NULL columns and keys in (see ddl_polypheny).
+_KEYS_TABLE = "polynom$keys"
 
 
 class Catalog:
     """The tables of one database file and their columns' types, cached (see the module
     docstring). :meth:`forget` drops the cache; :meth:`close` ends it for good."""
 
-    def __init__(self, path: Path, busy_timeout: float) -> None:
+    def __init__(self, path: Path, busy_timeout: float, *, polypheny: bool = False) -> None:
         self._path = path
         self._busy_timeout = busy_timeout
+        self._polypheny = polypheny
+        self._writes: dict[Translation, WritePlan | None] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._columns: dict[str, list[tuple[str, str]]] = {}  # table -> [(column, type)]
@@ -39,6 +47,48 @@ class Catalog:
             return self._conn.execute(sql, params).fetchall()
         except sqlite3.Error:
             return []
+
+    def write_plan(self, tr: Translation, raw: sqlite3.Connection) -> WritePlan | None:
+        """What the values of a write bind to (see :mod:`.writes`), or None; cached until
+        DDL runs. ``raw`` is the connection about to run it (it reads the table's columns:
+        no other connection is opened). Raises a refusal for an INSERT Polypheny would
+        refuse."""
+        try:
+            return self._writes[tr]
+        except KeyError:
+            pass
+        plan = None
+        if tr.target is not None and (tr.insert_columns or tr.set_params):
+            columns = self._write_columns(raw, mangle(*tr.target))
+            plan = write_plan(tr, columns, polypheny=self._polypheny)
+        with self._lock:
+            if len(self._writes) > 1024:
+                self._writes.clear()
+            self._writes[tr] = plan
+        return plan
+
+    def _write_columns(self, raw: sqlite3.Connection, table: str) -> dict[str, Column]:
+        try:
+            info = raw.execute(
+                'SELECT name, type, "notnull", dflt_value FROM pragma_table_info(?)', (table,)
+            ).fetchall()
+            not_null: set[str] = set()
+            if self._polypheny:
+                found = raw.execute(
+                    f"SELECT keys FROM {quote(_KEYS_TABLE)} WHERE name = ? COLLATE NOCASE",
+                    (table,),
+                ).fetchall()
+                if found:
+                    not_null = {c.lower() for c in json.loads(found[0][0]).get("not_null", [])}
+        except sqlite3.Error:
+            return {}
+        columns = {}
+        for name, decl, notnull, default in info:
+            ptype = type_from_decl(decl)
+            if ptype is not None:
+                required = name.lower() in not_null if self._polypheny else bool(notnull)
+                columns[name.lower()] = Column(ptype, required, default is not None)
+        return columns
 
     def place_bare_names(self, sql: str, ns: str, tr: Translation) -> Translation:
         """Put one-part table names that ``ns`` lacks in the one namespace that has them
@@ -59,7 +109,7 @@ class Catalog:
             owners = [t.split(".", 1)[0] for t in tables if t.split(".", 1)[1] == entity]
             if len(owners) == 1:
                 homes.append((entity, owners[0]))
-        return translate(sql, ns, tuple(homes)) if homes else tr
+        return translate(sql, ns, tuple(homes), self._polypheny) if homes else tr
 
     def table_columns(self, table: str) -> list[tuple[str, str]]:
         """A table's (column, Polypheny type) pairs; ``[]`` for a table that does not exist."""
@@ -89,6 +139,7 @@ class Catalog:
         with self._lock:
             self._columns.clear()
             self._tables = None
+            self._writes.clear()
 
     def close(self) -> None:
         """Close the catalog's connection; afterwards every question gets an empty answer."""

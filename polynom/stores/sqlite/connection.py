@@ -24,8 +24,21 @@ from polynom.errors import (
 )
 from polynom.stores.base import Result, StoreConnection
 from polynom.stores.sqlite.catalog import Catalog
+from polynom.stores.sqlite.ddl_polypheny import (
+    KEYS_TABLE,
+    PolyphenyDdlRunner,
+    create_keys_table,
+    read_table,
+)
 from polynom.stores.sqlite.ddl_runner import run_ddl
-from polynom.stores.sqlite.errors import FOREIGN_KEY, describe_fk_violations, map_error
+from polynom.stores.sqlite.errors import (
+    FOREIGN_KEY,
+    describe_fk_violations,
+    map_error,
+    polypheny_error,
+)
+from polynom.stores.sqlite.refusals import DDL as DDL_PHASE
+from polynom.stores.sqlite.refusals import PARSE
 from polynom.stores.sqlite.translate.ddl import parse_ddl
 from polynom.stores.sqlite.translate.dml import SelectSources
 from polynom.stores.sqlite.translate.names import (
@@ -34,6 +47,7 @@ from polynom.stores.sqlite.translate.names import (
     mangle,
     quote,
 )
+from polynom.stores.sqlite.translate.tables import ForeignKey, TableDef
 from polynom.stores.sqlite.translate.tokens import first_line
 from polynom.stores.sqlite.translate.translation import (
     COMMIT,
@@ -45,6 +59,7 @@ from polynom.stores.sqlite.translate.translation import (
 )
 from polynom.stores.sqlite.translate.types import type_from_decl
 from polynom.stores.sqlite.translate.values import adapt_params, register_converters
+from polynom.stores.sqlite.writes import fit
 
 __all__ = ["SqliteConnection", "SqliteResult", "is_broken"]
 
@@ -90,13 +105,22 @@ class SqliteResult(Result):
 
 
 class SqliteConnection(StoreConnection):
-    """One pooled ``sqlite3`` connection with an explicit transaction."""
+    """One pooled ``sqlite3`` connection with an explicit transaction.
 
-    def __init__(self, raw: sqlite3.Connection, url: str, catalog: Catalog) -> None:
+    With ``polypheny`` (the store's ``semantics="polypheny"``) it answers as a default
+    Polypheny does: no key is enforced, NOT NULL is checked logically, DDL runs in the open
+    transaction and commits it (a failed one rolls it all back), and a failed statement is a
+    :class:`~polynom.stores.sqlite.refusals.PolyphenyRefusal` in Polypheny's words that
+    leaves the transaction to the caller (the Prism stand-in decides, by its phase)."""
+
+    def __init__(
+        self, raw: sqlite3.Connection, url: str, catalog: Catalog, *, polypheny: bool = False
+    ) -> None:
         self._raw: sqlite3.Connection | None = raw
         self._url = url  # for messages
         self._catalog = catalog
         self._broken = False
+        self.polypheny = polypheny
 
     @property
     def broken(self) -> bool:
@@ -114,10 +138,13 @@ class SqliteConnection(StoreConnection):
 
     def _failed(self, exc: BaseException, sql: str) -> StoreError:
         """Map ``exc``; roll back after integrity errors and conflicts (the transaction
-        cannot go on), and mark the connection broken when SQLite says it is."""
+        cannot go on), and mark the connection broken when SQLite says it is. With
+        Polypheny's semantics the error is Polypheny's and nothing is rolled back."""
         error = map_error(exc, sql)
         if isinstance(error, StoreConnectionError):
             self._broken = True
+        elif self.polypheny:
+            return error if isinstance(error, ConflictError) else polypheny_error(exc, sql)
         elif isinstance(error, (IntegrityError, ConflictError)):
             self._quiet_rollback()
         return error
@@ -139,11 +166,13 @@ class SqliteConnection(StoreConnection):
         if raw is None or self._broken:
             raw = self._conn()  # raises
         ns = namespace or DEFAULT_NAMESPACE
-        tr = translate(sql, ns)
+        tr = self.translate(sql, ns)
         if tr.kind != DML:
             return self._special(tr, sql, namespace)
-        if tr.bare:
-            tr = self._catalog.place_bare_names(sql, ns, tr)
+        if tr.writes:
+            plan = self._catalog.write_plan(tr, raw)
+            if plan is not None:
+                params = fit(plan, params)
         try:
             if tr.writes and not raw.in_transaction:
                 raw.execute("BEGIN IMMEDIATE")
@@ -161,13 +190,15 @@ class SqliteConnection(StoreConnection):
         """Run one DML statement once per parameter row in one call; total rows affected."""
         raw = self._conn()
         ns = namespace or DEFAULT_NAMESPACE
-        tr = translate(sql, ns)
+        tr = self.translate(sql, ns)
         if tr.kind != DML:
             raise StoreError(f"execute_many runs DML only; statement: {first_line(sql)}")
-        if tr.bare:
-            tr = self._catalog.place_bare_names(sql, ns, tr)
         if not rows:
             return 0
+        if tr.writes:
+            plan = self._catalog.write_plan(tr, raw)
+            if plan is not None:
+                rows = [fit(plan, r) for r in rows]
         try:
             if tr.writes and not raw.in_transaction:
                 raw.execute("BEGIN IMMEDIATE")
@@ -176,20 +207,41 @@ class SqliteConnection(StoreConnection):
         except (sqlite3.Error, OverflowError) as exc:
             raise self._failed(exc, sql) from None
 
+    def translate(self, sql: str, namespace: str | None = None) -> Translation:
+        """The statement translated for SQLite, its one-part table names placed where the
+        catalog finds them (what the Prism stand-in also reads the tables to lock from)."""
+        ns = namespace or DEFAULT_NAMESPACE
+        try:
+            tr = translate(sql, ns, (), self.polypheny)
+        except StoreError as exc:
+            if self.polypheny and not hasattr(exc, "phase"):
+                raise polypheny_error(exc, sql) from None
+            raise
+        if tr.bare and tr.kind == DML:
+            tr = self._catalog.place_bare_names(sql, ns, tr)
+        return tr
+
     def _special(self, tr: Translation, sql: str, namespace: str | None) -> Result:
         if tr.kind == COMMIT:
             self.commit()
         elif tr.kind == ROLLBACK:
             self.rollback()
         elif tr.kind == DDL:
-            if self.in_transaction:
-                self.commit()  # Polypheny commits the open transaction before DDL
+            if self.in_transaction and not self.polypheny:
+                self.commit()  # Polypheny commits the open transaction with the DDL
             self.run_ddl([sql], namespace=namespace)
         return Result(rowcount=0)
 
     def run_ddl(self, statements: Sequence[str], *, namespace: str | None = None) -> None:
-        """Run DDL statements in their own transaction on this connection (none may be open)."""
+        """Run DDL statements in their own transaction on this connection (none may be open).
+
+        With Polypheny's semantics they run in the open transaction, one after the other,
+        and commit it; a failing one rolls the whole transaction back (Polypheny-DB's
+        ``core/.../processing/Processor.java``, ``prepareDdl``, and ``LanguageManager.java``)."""
         raw = self._conn()
+        if self.polypheny:
+            self._polypheny_ddl(raw, statements, namespace)
+            return
         if raw.in_transaction:
             raise StoreError("DDL needs a connection without an open transaction")
         ns = namespace or DEFAULT_NAMESPACE
@@ -207,6 +259,54 @@ class SqliteConnection(StoreConnection):
             raise self._failed(exc, statements[0]) from None
         finally:
             self._catalog.forget()
+
+    def _polypheny_ddl(
+        self, raw: sqlite3.Connection, statements: Sequence[str], namespace: str | None
+    ) -> None:
+        ns = namespace or DEFAULT_NAMESPACE
+        try:
+            for sql in statements:
+                if not raw.in_transaction:
+                    raw.execute("BEGIN IMMEDIATE")
+                try:
+                    command = parse_ddl(sql, ns, strict=True)
+                except StoreError as exc:
+                    raise polypheny_error(exc, sql, PARSE) from None
+                try:
+                    PolyphenyDdlRunner(raw).run(command, sql)
+                except (sqlite3.Error, OverflowError, StoreError) as exc:
+                    raise polypheny_error(exc, sql, DDL_PHASE) from None
+                raw.execute("COMMIT")
+        except BaseException:
+            self._quiet_rollback()
+            raise
+        finally:
+            self._catalog.forget()
+
+    def table(self, namespace: str, entity: str) -> TableDef | None:
+        """A table as the catalog knows it, keys and NOT NULL included (Polypheny's
+        semantics: its keys are not SQLite constraints), or None when there is none."""
+        raw = self._conn()
+        if self.polypheny:
+            create_keys_table(raw)
+            return read_table(raw, mangle(namespace, entity))
+        raise StoreError("table() is for the embedded store's Polypheny semantics")
+
+    def referencing(self, table: str) -> list[tuple[str, ForeignKey]]:
+        """The foreign keys of other tables that reference ``table`` (``"ns.t"``), as
+        ``(their table, key)`` -- Polypheny's semantics, where keys live in the catalog."""
+        raw = self._conn()
+        create_keys_table(raw)
+        found = []
+        for (name,) in raw.execute(f"SELECT name FROM {quote(KEYS_TABLE)}").fetchall():
+            if name.lower() == table.lower():
+                continue
+            other = read_table(raw, name)
+            if other is not None:
+                found += [
+                    (name, fk) for fk in other.foreign_keys if fk.ref_table.lower() == table.lower()
+                ]
+        return found
 
     def column_types(self, namespace: str, entity: str) -> dict[str, str]:
         """Each column of ``"namespace"."entity"`` with its Polypheny type, in column order."""
@@ -232,6 +332,8 @@ class SqliteConnection(StoreConnection):
         try:
             raw.execute("PRAGMA journal_mode=WAL")
             raw.execute("BEGIN IMMEDIATE")
+            if self.polypheny:
+                create_keys_table(raw)
             raw.execute(
                 f"CREATE TABLE IF NOT EXISTS {quote(NAMESPACE_TABLE)} "
                 "(name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE, model TEXT NOT NULL)"

@@ -46,7 +46,7 @@ from polynom.stores.sqlite.translate.tables import (
 )
 
 
-class _DdlRunner:
+class DdlRunner:
     """Runs parsed DDL commands on one connection inside one transaction (foreign keys off;
     the tables it rebuilds or constrains are checked before the commit)."""
 
@@ -417,7 +417,7 @@ class _DdlRunner:
                     return None
 
             self.raw.create_function("polynom_convert", 3, polynom_convert, deterministic=True)
-        for statement in rebuild_statements(old, new, copy):
+        for statement in rebuild_statements(old, new, copy, constraints=self.constraints):
             self.raw.execute(statement)
             if failures:
                 raise StoreError(
@@ -425,8 +425,15 @@ class _DdlRunner:
                     f"{failures[0]}"
                     + (f" and {len(failures) - 1} more" if len(failures) > 1 else "")
                 )
-        self.to_check.add(new.name)
-        self.to_check.update(child for child, _ in self.children(new.name))
+        self.rebuilt(new)
+
+    #: Whether tables hold their keys as SQLite constraints (the embedded store's own way).
+    constraints = True
+
+    def rebuilt(self, table: TableDef) -> None:
+        """After ``table`` was rebuilt: check its foreign keys (and its children's)."""
+        self.to_check.add(table.name)
+        self.to_check.update(child for child, _ in self.children(table.name))
 
 
 def run_ddl(raw: sqlite3.Connection, commands: Sequence[tuple[str, DdlCommand]]) -> None:
@@ -442,7 +449,7 @@ def run_ddl(raw: sqlite3.Connection, commands: Sequence[tuple[str, DdlCommand]])
         except sqlite3.Error as exc:
             raise map_error(exc, commands[0][0] if commands else "BEGIN") from None
         try:
-            runner = _DdlRunner(raw)
+            runner = DdlRunner(raw)
             for sql, cmd in commands:
                 runner.run(cmd, sql)
             runner.check_foreign_keys()

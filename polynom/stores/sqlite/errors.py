@@ -22,6 +22,13 @@ from polynom.errors import (
     StoreError,
     UniqueViolation,
 )
+from polynom.stores.sqlite.refusals import (
+    EXECUTION,
+    PARSE,
+    PolyphenyRefusal,
+    parse_error,
+    validation_error,
+)
 from polynom.stores.sqlite.translate.names import REBUILD_SUFFIX, quote
 from polynom.stores.sqlite.translate.tokens import first_line
 
@@ -176,3 +183,65 @@ def describe_fk_violations(raw: sqlite3.Connection, rows: list[tuple[Any, ...]])
             pass
     more = f" (and {len(rows) - 1} more)" if len(rows) > 1 else ""
     return f"{where}{value} references {parent}, which has no such entry{more}"
+
+
+# -- Polypheny's words, for the embedded store's semantics="polypheny" --------------------
+
+_NO_COLUMN = re.compile(r"^no such column: (?:(?P<qualifier>.+)\.)?(?P<column>[^.]+)$")
+_NO_TABLE = re.compile(r"^no such table: (?P<table>.+)$")
+_SYNTAX = re.compile(r'^near "(?P<near>.*)": syntax error$', re.S)
+
+
+def _offset_of(sql: str, name: str) -> int:
+    """Where ``name`` first appears in ``sql`` as an identifier (quoted or not), else 0."""
+    for form in (f'"{name}"', name):
+        at = sql.find(form)
+        if at >= 0:
+            return at
+    return 0
+
+
+def polypheny_error(exc: BaseException, sql: str, phase: str | None = None) -> StoreError:
+    """A failed statement as a default Polypheny words it (Polypheny-DB's texts, cited in
+    :mod:`polynom.stores.sqlite.refusals`), with the phase it failed in.
+
+    ``phase`` names it for errors of our own DDL runner and parser; SQLite's errors are
+    placed by their text: an unknown column or table is a validation error, a syntax error
+    a parse error, anything else an error while executing (which leaves the transaction
+    open on Polypheny)."""
+    if isinstance(exc, PolyphenyRefusal):
+        return exc
+    message = str(exc).replace(REBUILD_SUFFIX, "")
+    if phase == PARSE:
+        return PolyphenyRefusal(f"org.polypheny.db.languages.NodeParseException: {message}", PARSE)
+    if phase is not None:
+        return PolyphenyRefusal(message, phase)
+    m = _NO_COLUMN.match(message)
+    if m is not None:
+        column, qualifier = m.group("column"), m.group("qualifier")
+        start = _offset_of(sql, column)
+        where = f"table '{qualifier}'" if qualifier else "any table"
+        return validation_error(
+            sql, start, start + len(column) + 2, f"Column '{column}' not found in {where}"
+        )
+    m = _NO_TABLE.match(message)
+    if m is not None:
+        ns, _, entity = m.group("table").partition(".")
+        start = _offset_of(sql, entity or ns)
+        return validation_error(
+            sql,
+            start,
+            start + len(entity or ns) + 2,
+            f"Object '{entity or ns}' not found within '{ns}'",
+        )
+    m = _SYNTAX.match(message)
+    if m is not None or message == "incomplete input":
+        near = m.group("near") if m else ""
+        at = sql.find(near) if near else len(sql)
+        return parse_error(sql, max(at, 0), near, "...")
+    # plugins/jdbc-adapter-framework/.../ResultSetEnumerable.java: the store's own text is
+    # only the Java cause and never reaches the client
+    return PolyphenyRefusal(
+        f"While executing SQL [{' '.join(first_line(sql, 2000).split())}] on JDBC sub-namespace",
+        EXECUTION,
+    )

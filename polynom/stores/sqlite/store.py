@@ -14,14 +14,25 @@ from pathlib import Path
 
 from polynom.errors import StoreConnectionError, StoreError
 from polynom.stores._address import SqliteAddress, parse_address
-from polynom.stores.base import Store, StoreConnection
+from polynom.stores.base import Capabilities, Store, StoreConnection
 from polynom.stores.pool import Pool
 from polynom.stores.sqlite.catalog import Catalog
 from polynom.stores.sqlite.connection import SqliteConnection, is_broken
 from polynom.stores.sqlite.translate.types import DECIMAL_COLLATION
 from polynom.stores.sqlite.translate.values import decimal_collation
 
-__all__ = ["SqliteStore"]
+__all__ = ["POLYPHENY_SEMANTICS", "SqliteStore"]
+
+#: What the embedded store guarantees with ``semantics="polypheny"``: what a default
+#: Polypheny does, except that its batches count exactly and its reads take no locks (the
+#: Prism stand-in adds Polypheny's locking and batch counts in front of it).
+POLYPHENY_SEMANTICS = Capabilities(
+    enforces_unique=False,
+    enforces_foreign_keys=False,
+    self_referencing_fk=False,
+    exact_batch_counts=True,
+    transactional_ddl=False,
+)
 
 
 def _memory_directory() -> Path:
@@ -39,6 +50,10 @@ class SqliteStore(Store):
     :param timeout: seconds to wait for a free connection before :class:`StoreConnectionError`.
     :param busy_timeout: seconds a writer waits for another writer's lock before
         :class:`ConflictError`.
+    :param semantics: ``"sqlite"`` (the embedded store's own: every key enforced, DDL all or
+        nothing) or ``"polypheny"``: it answers as a default-configured Polypheny does, for
+        the Prism stand-in (no key enforced, NOT NULL checked logically, DDL that commits,
+        Polypheny's grammar, NULL order and messages; see ``docs/testing.md``).
     """
 
     #: SQLite's default limit of bound parameters per statement (SQLITE_MAX_VARIABLE_NUMBER).
@@ -51,7 +66,14 @@ class SqliteStore(Store):
         pool_size: int = 10,
         timeout: float = 30.0,
         busy_timeout: float = 5.0,
+        semantics: str = "sqlite",
     ) -> None:
+        if semantics not in ("sqlite", "polypheny"):
+            raise StoreError(f"semantics is 'sqlite' or 'polypheny', not {semantics!r}")
+        self.semantics = semantics
+        self.polypheny = semantics == "polypheny"
+        if self.polypheny:
+            self.capabilities = POLYPHENY_SEMANTICS
         if not isinstance(address, SqliteAddress):
             parsed = parse_address(address)
             if not isinstance(parsed, SqliteAddress):
@@ -70,7 +92,7 @@ class SqliteStore(Store):
             self.path = address.path.absolute()  # later chdir() must not move the database
         self._lock = threading.Lock()
         self._closed = False
-        self._catalog = Catalog(self.path, busy_timeout)
+        self._catalog = Catalog(self.path, busy_timeout, polypheny=self.polypheny)
         self._pool: Pool[SqliteConnection] = Pool(
             self._connect,
             reset=SqliteConnection.rollback,
@@ -109,7 +131,8 @@ class SqliteStore(Store):
                 f"cannot open the SQLite database {self.url}: {exc}"
             ) from None
         try:
-            raw.execute("PRAGMA foreign_keys=ON")
+            # Polypheny's semantics: no foreign key is an SQLite constraint (see ddl_polypheny)
+            raw.execute(f"PRAGMA foreign_keys={'OFF' if self.polypheny else 'ON'}")
             raw.execute("PRAGMA case_sensitive_like=ON")
             if self.in_memory:
                 raw.execute("PRAGMA synchronous=OFF")  # nothing to make durable
@@ -117,7 +140,7 @@ class SqliteStore(Store):
         except sqlite3.Error as exc:
             raw.close()
             raise StoreConnectionError(f"cannot set up a connection to {self.url}: {exc}") from None
-        return SqliteConnection(raw, self.url, self._catalog)
+        return SqliteConnection(raw, self.url, self._catalog, polypheny=self.polypheny)
 
     def _bootstrap(self) -> None:
         """WAL mode and the namespace catalog (with Polypheny's ``public`` namespace)."""

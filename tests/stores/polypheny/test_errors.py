@@ -58,6 +58,8 @@ MESSAGES = [
         ConflictError,
     ),
     ("deadlock", "Deadlock detected", ConflictError),
+    # core/.../processing/Processor.java: any DDL whose locks deadlock (the space is its own)
+    ("global schema lock", " Exception while acquiring global schema lock", ConflictError),
     (
         "conflict",
         "COMMIT: transaction is aborted because of concurrency conflicts, will ROLLBACK instead",

@@ -65,6 +65,10 @@ CASES = [
         dt.datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
         dt.datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=dt.UTC),
     ),
+    # read back exactly after 2242-03-16 too, where the driver's own fromtimestamp(ms /
+    # 1000) is a microsecond off (it would then never match in an update's conflict check)
+    ("ts", dt.datetime(2300, 6, 1, 0, 0, 26, 606000, tzinfo=dt.UTC), None),
+    ("ts", dt.datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=dt.UTC), None),
     ("f", b"\x00\xff" * 100, None),
     ("f", b"", None),
 ]

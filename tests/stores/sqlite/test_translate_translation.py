@@ -21,7 +21,7 @@ def test_big_multi_row_insert_keeps_its_placeholders() -> None:
     sql = f'INSERT INTO "ns"."t" ("a", "b", "c") VALUES {rows};'
     out = translate(sql)
     assert out.writes and out.kind == DML
-    assert out.sql.startswith('INSERT INTO "ns.t" ("a", "b", "c") VALUES (?, ?, ?), ')
+    assert out.sql.startswith("INSERT INTO `ns.t` (`a`, `b`, `c`) VALUES (?, ?, ?), ")
     assert out.sql.count("?") == 30_000
 
 
@@ -30,7 +30,7 @@ def test_statement_kinds_and_terminators() -> None:
     assert translate("  -- note\n ALTER TABLE a RENAME TO b").kind == DDL
     assert translate("COMMIT").kind == COMMIT
     assert translate("ROLLBACK").kind == ROLLBACK
-    assert translate('SELECT 1 FROM "a"."b";').sql == 'SELECT 1 FROM "a.b" AS "b"'
+    assert translate('SELECT 1 FROM "a"."b";').sql == "SELECT 1 FROM `a.b` AS `b`"
     assert not translate('SELECT 1 FROM "a"."b"').writes
     assert translate('DELETE FROM "a"."b"').writes
     with pytest.raises(StoreError, match="one statement at a time"):
@@ -73,7 +73,19 @@ def test_bare_names_are_reported_and_can_be_placed_elsewhere() -> None:
         'SELECT * FROM "bike" JOIN "x"."y" ON 1 = 1 JOIN "owner"', "public", (("bike", "shop"),)
     )
     assert placed.sql == (
-        'SELECT * FROM "shop.bike" AS "bike" JOIN "x.y" AS "y" ON 1 = 1 '
-        'JOIN "public.owner" AS "owner"'
+        "SELECT * FROM `shop.bike` AS `bike` JOIN `x.y` AS `y` ON 1 = 1 "
+        "JOIN `public.owner` AS `owner`"
     )
     assert placed.bare == ("owner",)
+
+
+def test_a_statement_names_the_tables_it_reads_and_the_one_it_writes() -> None:
+    """What the Prism stand-in locks (entity-level strict two-phase locking)."""
+    query = translate('SELECT * FROM "a"."T" AS "x" JOIN "b"."u" ON 1 = 1 WHERE 1 IN (SELECT 1)')
+    assert (query.entities, query.target) == ((("a", "t"), ("b", "u")), None)
+    update = translate('UPDATE "a"."t" SET "x" = (SELECT MAX("y") FROM "b"."u")')
+    assert (update.entities, update.target) == ((("a", "t"), ("b", "u")), ("a", "t"))
+    insert = translate('INSERT INTO "a"."t" ("x") VALUES (?), (?)')
+    assert (insert.entities, insert.target) == ((("a", "t"),), ("a", "t"))
+    delete = translate('DELETE FROM "a"."t" WHERE "x" IN (SELECT "y" FROM "b"."u")')
+    assert delete.target == ("a", "t")

@@ -14,9 +14,11 @@ from collections import Counter
 from dataclasses import dataclass
 
 from polynom.errors import StoreError
-from polynom.stores.sqlite.translate.names import mangle, quote
+from polynom.stores.sqlite.translate.clauses import rewrite_clauses
+from polynom.stores.sqlite.translate.names import backquote, mangle
 from polynom.stores.sqlite.translate.tokens import (
     OP,
+    PARAM,
     QIDENT,
     SKIP,
     WORD,
@@ -102,9 +104,18 @@ class _Ref:
 class DmlRewriter:
     """Rewrites table names of one DML/query statement (see the module docstring)."""
 
-    def __init__(self, sql: str, default_ns: str, homes: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        sql: str,
+        default_ns: str,
+        homes: dict[str, str] | None = None,
+        *,
+        polypheny: bool = False,
+    ) -> None:
         self.sql = sql
         self.default_ns = default_ns
+        #: Polypheny's semantics (see :mod:`.clauses`) rather than the embedded store's own.
+        self.polypheny = polypheny
         self.homes = homes or {}  # one-part entity name (lower) -> its namespace
         #: One-part table names that were placed in the default namespace (lower-cased).
         self.bare: set[str] = set()
@@ -119,6 +130,14 @@ class DmlRewriter:
         self.n = len(sig)
         #: Where each result column of a SELECT comes from (see :func:`select_sources`).
         self.sources: SelectSources | None = None
+        #: Every table the statement names, as lower-cased (namespace, entity), in order.
+        self.entities: tuple[tuple[str, str], ...] = ()
+        #: The table an INSERT, UPDATE or DELETE writes, if it is one.
+        self.target: tuple[str, str] | None = None
+        #: The columns an INSERT names, in order (the values of each row bind to them).
+        self.insert_columns: tuple[str, ...] = ()
+        #: ``(parameter index, column)`` of each ``column = ?`` an UPDATE sets.
+        self.set_params: tuple[tuple[int, str], ...] = ()
 
     # -- helpers over significant positions ----------------------------------------------
 
@@ -256,10 +275,58 @@ class DmlRewriter:
             k += 1
         return refs
 
+    def _bindings(self, refs: list[_Ref]) -> None:
+        """Which columns the values of an INSERT or an UPDATE's ``c = ?`` items go to."""
+        into = next((r for r in refs if r.kind == "into"), None)
+        if into is not None:
+            k = into.end + 1
+            if self.is_op(k, "("):
+                names = []
+                k += 1
+                while self.is_name(k):
+                    names.append(name_of(self.tok(k)))
+                    k += 1
+                    if not self.is_op(k, ","):
+                        break
+                    k += 1
+                if self.is_op(k, ")"):
+                    self.insert_columns = tuple(names)
+            return
+        if self.word(0) != "UPDATE":
+            return
+        found: list[tuple[int, str]] = []
+        params, depth, setting = 0, 0, False
+        for k in range(self.n):
+            t = self.tok(k)
+            if t.kind == PARAM:
+                if (
+                    setting
+                    and depth == 0
+                    and self.is_op(k - 1, "=")
+                    and self.is_name(k - 2)
+                    and (self.is_op(k + 1, ",") or self.word(k + 1) == "WHERE" or k + 1 == self.n)
+                ):
+                    found.append((params, name_of(self.tok(k - 2))))
+                params += 1
+            elif self.is_op(k, "("):
+                depth += 1
+            elif self.is_op(k, ")"):
+                depth -= 1
+            elif depth == 0 and self.word(k) == "SET":
+                setting = True
+            elif depth == 0 and self.word(k) == "WHERE":
+                setting = False
+        self.set_params = tuple(found)
+
     # -- pass 2: rewrite -------------------------------------------------------------------
 
     def rewrite(self) -> str:
         refs = self._find_refs()
+        self.entities = tuple(dict.fromkeys(r.key for r in refs))
+        self.target = next((r.key for r in refs if r.kind in ("into", "update")), None)
+        if self.target is None and self.word(0) == "DELETE" and refs:
+            self.target = refs[0].key
+        self._bindings(refs)
         explicit = {r.alias.lower() for r in refs if r.alias}
         bare = Counter(r.entity.lower() for r in refs if r.alias is None and r.kind != "into")
         for r in refs:
@@ -270,7 +337,10 @@ class DmlRewriter:
         for r in refs:
             by_key.setdefault(r.key, []).append(r)
 
-        out = [t.text for t in self.toks]
+        # Every quoted identifier becomes a backquoted one: SQLite takes a double-quoted
+        # name that matches no column for a string literal (its "DQS" misfeature), so an
+        # unknown column would pass silently; a backquoted name is always an identifier.
+        out = [backquote(name_of(t)) if t.kind == QIDENT else t.text for t in self.toks]
         sig = self.sig
 
         def put(first: int, last: int, text: str) -> None:
@@ -282,9 +352,9 @@ class DmlRewriter:
             self.sources = self._select_sources(refs)
         taken: set[int] = set()
         for r in refs:
-            text = quote(mangle(r.namespace, r.entity))
+            text = backquote(mangle(r.namespace, r.entity))
             if r.auto_alias:
-                text += f" AS {quote(r.auto_alias)}"
+                text += f" AS {backquote(r.auto_alias)}"
             put(r.start, r.end, text)
             taken.update(range(r.start, r.end + 1))
 
@@ -303,7 +373,7 @@ class DmlRewriter:
                 and not self.is_op(k - 1, ".")
             ):
                 ns, entity = name_of(t), name_of(self.tok(k + 2))
-                put(k, k + 2, quote(self._qualifier(by_key, ns, entity)))
+                put(k, k + 2, backquote(self._qualifier(by_key, ns, entity)))
                 k += 5
                 continue
             if t.kind == WORD and self.is_op(k + 1, "("):
@@ -311,6 +381,8 @@ class DmlRewriter:
                 if renamed:
                     out[sig[k]] = renamed
             k += 1
+        if any(self.word(k) in ("SELECT", "OFFSET") for k in range(self.n)):
+            rewrite_clauses(self.sql, self.toks, sig, out, self.polypheny)
         return "".join(out)
 
     def _select_sources(self, refs: list[_Ref]) -> SelectSources | None:

@@ -25,6 +25,13 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def backquote(name: str) -> str:
+    """An identifier SQLite can never mistake for a string: ``a`b`` -> ```a``b```."""
+    if "\x00" in name:
+        raise StoreError(f"an identifier may not contain NUL: {name!r}")
+    return "`" + name.replace("`", "``") + "`"
+
+
 def mangle(namespace: str, entity: str) -> str:
     """The SQLite table that holds Polypheny's ``"namespace"."entity"``."""
     return f"{namespace}.{entity}"

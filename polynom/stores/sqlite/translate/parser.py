@@ -33,10 +33,20 @@ class Parser:
 
     def __init__(self, sql: str) -> None:
         self.sql = sql
-        self.toks = [t for t in tokenize(sql) if t.kind not in SKIP]
+        self.toks: list[Token] = []
+        #: Where each significant token starts in ``sql`` (for Polypheny's error positions).
+        self.offsets: list[int] = []
+        at = 0
+        for t in tokenize(sql):
+            if t.kind not in SKIP:
+                self.toks.append(t)
+                self.offsets.append(at)
+            at += len(t.text)
         while self.toks and self.toks[-1].text == ";":
             self.toks.pop()
         self.i = 0
+        #: Polypheny's grammar only (see :func:`..ddl.parse_ddl`).
+        self.strict = False
 
     # -- looking -------------------------------------------------------------------------
 
@@ -55,6 +65,10 @@ class Parser:
         t = self.peek()
         near = "the end" if t is None else repr(t.text)
         return StoreError(f"{what} near {near}; statement: {first_line(self.sql)}")
+
+    def offset(self) -> int:
+        """Where the next token starts in the statement (its length at the end)."""
+        return self.offsets[self.i] if self.i < len(self.offsets) else len(self.sql)
 
     # -- consuming -----------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ class ForeignKey:
     ref_columns: list[str] | None = None
     on_delete: str | None = None
     on_update: str | None = None
+    name: str | None = None  # the constraint's name, where it has one
 
     def sql(self) -> str:
         """The table constraint."""
@@ -70,6 +71,11 @@ class TableDef:
     primary_key: list[str] = field(default_factory=list)
     uniques: list[list[str]] = field(default_factory=list)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
+    #: The name of each unique constraint (parallel to ``uniques``; None where unnamed).
+    unique_names: list[str | None] = field(default_factory=list)
+
+    def unique_name(self, index: int) -> str | None:
+        return self.unique_names[index] if index < len(self.unique_names) else None
 
     def column(self, name: str) -> ColumnDef | None:
         low = name.lower()
@@ -78,9 +84,13 @@ class TableDef:
                 return c
         return None
 
-    def create_sql(self, name: str | None = None) -> str:
+    def create_sql(self, name: str | None = None, *, constraints: bool = True) -> str:
         """``CREATE TABLE`` for SQLite. Primary key columns are NOT NULL (SQLite would
-        otherwise allow NULL in them)."""
+        otherwise allow NULL in them). Without ``constraints`` the table has none, not even
+        NOT NULL: what Polypheny's default store holds (its keys live in its catalog)."""
+        if not constraints:
+            plain = [replace(c, not_null=False).sql() for c in self.columns]
+            return f"CREATE TABLE {quote(name or self.name)} ({', '.join(plain)})"
         pk = {c.lower() for c in self.primary_key}
         items = []
         for c in self.columns:
@@ -153,7 +163,9 @@ def table_def_from_catalog(
     )
 
 
-def rebuild_statements(old: TableDef, new: TableDef, copy: dict[str, str]) -> list[str]:
+def rebuild_statements(
+    old: TableDef, new: TableDef, copy: dict[str, str], *, constraints: bool = True
+) -> list[str]:
     """The statements that replace ``old`` by ``new`` keeping the rows.
 
     ``copy`` maps each column of ``new`` that takes data to an SQL expression over ``old``'s
@@ -161,7 +173,7 @@ def rebuild_statements(old: TableDef, new: TableDef, copy: dict[str, str]) -> li
     foreign keys off, then check them (``pragma_foreign_key_check``) before committing.
     """
     tmp = new.name + REBUILD_SUFFIX
-    stmts = [new.create_sql(tmp)]
+    stmts = [new.create_sql(tmp, constraints=constraints)]
     if copy:
         cols = ", ".join(quote(c) for c in copy)
         exprs = ", ".join(copy.values())

@@ -34,6 +34,14 @@ class Translation(NamedTuple):
     #: One-part table names put in the default namespace (a store may look for them in
     #: another namespace when the default one has no such table: see :func:`translate`).
     bare: tuple[str, ...] = ()
+    #: Every table the statement names, as lower-cased ``(namespace, entity)``.
+    entities: tuple[tuple[str, str], ...] = ()
+    #: The table an INSERT, UPDATE or DELETE writes.
+    target: tuple[str, str] | None = None
+    #: The columns an INSERT's rows of values bind to, in order.
+    insert_columns: tuple[str, ...] = ()
+    #: ``(parameter index, column)`` for each ``column = ?`` an UPDATE sets.
+    set_params: tuple[tuple[int, str], ...] = ()
 
 
 # INSERT ... VALUES (?, ?), (?, ?) ...: only the head needs reading; the tail is checked to
@@ -50,19 +58,30 @@ def translate(
     sql: str,
     default_ns: str = DEFAULT_NAMESPACE,
     homes: tuple[tuple[str, str], ...] = (),
+    polypheny: bool = False,
 ) -> Translation:
     """Translate one Polypheny statement for SQLite (cached by its arguments).
 
     One-part table names live in ``default_ns`` unless ``homes`` names another namespace for
     them (``(("bike", "shop"),)``): PolyNOM 0.3 queries entities by bare name whatever their
     namespace, and the store resolves those it can find in exactly one namespace.
+    ``polypheny`` applies a default Polypheny's rules to queries (:mod:`.clauses`).
     """
     home_map = dict(homes)
     m = _INSERT_VALUES.match(sql)
     if m is not None:
-        rewriter = DmlRewriter(m.group(1), default_ns, home_map)
+        rewriter = DmlRewriter(m.group(1), default_ns, home_map, polypheny=polypheny)
         head = rewriter.rewrite()
-        return Translation(DML, head + m.group(2), True, None, tuple(sorted(rewriter.bare)))
+        return Translation(
+            DML,
+            head + m.group(2),
+            True,
+            None,
+            tuple(sorted(rewriter.bare)),
+            rewriter.entities,
+            rewriter.target,
+            rewriter.insert_columns,
+        )
     lead = _LEADING_WORDS.match(sql)
     first, second = (lead.group(1).upper(), (lead.group(2) or "").upper()) if lead else ("", "")
     if first in ("CREATE", "DROP", "ALTER"):
@@ -80,11 +99,24 @@ def translate(
         p.accept("TABLE")
         ns, entity = p.table_name(default_ns)
         p.expect_end("TRUNCATE")
-        return Translation(DML, f"DELETE FROM {quote(mangle(ns, entity))}", True)
-    rewriter = DmlRewriter(sql, default_ns, home_map)
+        key = (ns.lower(), entity.lower())
+        return Translation(
+            DML, f"DELETE FROM {quote(mangle(ns, entity))}", True, None, (), (key,), key
+        )
+    rewriter = DmlRewriter(sql, default_ns, home_map, polypheny=polypheny)
     out = rewriter.rewrite()
     bare = tuple(sorted(rewriter.bare))
-    return Translation(DML, out, first in _WRITE_WORDS, rewriter.sources, bare)
+    return Translation(
+        DML,
+        out,
+        first in _WRITE_WORDS,
+        rewriter.sources,
+        bare,
+        rewriter.entities,
+        rewriter.target if first in _WRITE_WORDS else None,
+        rewriter.insert_columns,
+        rewriter.set_params,
+    )
 
 
 def result_types(
