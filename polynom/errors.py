@@ -12,6 +12,10 @@ from typing import Any
 class PolynomError(Exception):
     """Base class of every polynom error."""
 
+    #: True when running the same unit of work again may succeed (a conflict with another
+    #: session); :func:`polynom.retry.retry_on_conflict` retries exactly those.
+    retryable: bool = False
+
 
 # -- configuration -------------------------------------------------------------------------
 
@@ -52,7 +56,11 @@ class NotNullViolation(IntegrityError):
 
 
 class ConflictError(StoreError):
-    """Another session changed or deleted the same entry first (optimistic concurrency)."""
+    """Another session changed or deleted the same entry first (optimistic concurrency), or
+    the store aborted the transaction to break a deadlock. The transaction was rolled back;
+    running the unit of work again may succeed (``retryable``)."""
+
+    retryable = True
 
 
 # -- schema, models, sessions, queries -----------------------------------------------------

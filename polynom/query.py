@@ -18,7 +18,7 @@ from polynom.model.state import DELETED, STATE_KEY
 from polynom.schema.schema import ENTRY_ID
 from polynom.sql import select as sql_select
 from polynom.sql.expression import Column, Expr, Ordering
-from polynom.sql.names import schema_entity
+from polynom.sql.names import quote, schema_entity
 from polynom.stores.base import Result
 from polynom.unit_of_work.tracking import UnitOfWork
 
@@ -143,15 +143,15 @@ class Query(Generic[M]):
         return clone
 
     def limit(self, n: int) -> Query[M]:
-        """At most ``n`` results."""
+        """At most ``n`` results (0 to 2^31 - 1, what Polypheny takes)."""
         clone = self._copy()
-        clone._limit = _non_negative("limit", n)
+        clone._limit = _page_size("limit", n)
         return clone
 
     def offset(self, n: int) -> Query[M]:
-        """Skip the first ``n`` results."""
+        """Skip the first ``n`` results (0 to 2^31 - 1, what Polypheny takes)."""
         clone = self._copy()
-        clone._offset = _non_negative("offset", n)
+        clone._offset = _page_size("offset", n)
         return clone
 
     def distinct(self) -> Query[M]:
@@ -215,21 +215,58 @@ class Query(Generic[M]):
         where = [e.compile(aliases, params) for e in self._where]
         return " ".join(parts), where
 
-    def _select(
-        self, columns: str, params: list[Any], paged: bool = True, limit: int | None = None
-    ) -> str:
-        """The SELECT of ``columns``; ``paged=False`` ignores the query's limit and offset
-        (for ``limit`` instead)."""
-        source, where = self._source(params)
+    def _select(self, columns: str, params: list[Any], *, ordered: bool = True) -> str:
+        """The SELECT of ``columns`` with the query's paging; ``ordered=False`` leaves the
+        ordering out (a count or an existence test does not need it)."""
         aliases = self._aliases()
+        order = self._order if ordered else []
+        if self._distinct and any(o.column.model is not self._model for o in order):
+            return self._distinct_ordered(columns, params, aliases, order)
+        source, where = self._source(params)
         return sql_select.select(
             columns,
             source,
             where,
             distinct=self._distinct,
-            order_by=[o.sql(aliases) for o in self._order],
-            limit=self._limit if paged else limit,
-            offset=self._offset if paged else None,
+            order_by=[o.sql(aliases) for o in order],
+            limit=self._limit,
+            offset=self._offset,
+        )
+
+    def _distinct_ordered(
+        self,
+        columns: str,
+        params: list[Any],
+        aliases: dict[type[BaseModel], str],
+        order: list[Ordering],
+    ) -> str:
+        """Distinct entries ordered by a joined model's field: Polypheny orders a DISTINCT
+        query only by what it selects (Polypheny-DB's ``SqlValidatorImpl.java``,
+        ``notSelectDistinctExpr``), so the entries are grouped in a derived table that ranks
+        each by the smallest (ascending) or largest (descending) value of the joined field,
+        and read back from their own entity in that order."""
+        source, where = self._source(params)
+        ranks: list[str] = []
+        terms: list[str] = []
+        for ordering in order:
+            if ordering.column.model is self._model:
+                terms.append(ordering.sql(aliases))
+                continue
+            name = f"o{len(ranks)}"
+            function = "MAX" if ordering.descending else "MIN"
+            ranks.append(f"{function}({ordering.column.sql(aliases)}) AS {quote(name)}")
+            terms.append(f"{sql_select.column('q', name)} {ordering.direction}")
+        key = sql_select.column("t0", ENTRY_ID)
+        inner = sql_select.select(
+            ", ".join([f"{key} AS {quote('k')}", *ranks]), source, where, group_by=[key]
+        )
+        table = schema_entity(self._model.__mapper__.schema)
+        return sql_select.select(
+            columns,
+            sql_select.joined_to_keys(table, ENTRY_ID, inner),
+            order_by=terms,
+            limit=self._limit,
+            offset=self._offset,
         )
 
     def _columns_sql(self) -> str:
@@ -275,15 +312,21 @@ class Query(Generic[M]):
         """How many entries match (honouring distinct, limit and offset)."""
         params: list[Any] = []
         if self._distinct or self._limit is not None or self._offset is not None:
-            text = sql_select.count_of(self._select(self._columns_sql(), params))
+            text = sql_select.count_of(self._select(self._columns_sql(), params, ordered=False))
         else:
             text = sql_select.count(*self._source(params))
         return int(self._run(text, params)[0][0])
 
     def exists(self) -> bool:
-        """True when at least one entry matches."""
+        """True when at least one entry matches (after the query's offset, within its
+        limit)."""
+        if self._limit == 0:
+            return False
+        probe = self._copy()
+        probe._limit = 1
         params: list[Any] = []
-        text = self._select(sql_select.column("t0", ENTRY_ID), params, paged=False, limit=1)
+        columns = sql_select.column("t0", ENTRY_ID) if not self._distinct else self._columns_sql()
+        text = probe._select(columns, params, ordered=False)
         return bool(self._run(text, params))
 
     def delete(self) -> int:
@@ -339,9 +382,14 @@ def get_by_id(
     return obj
 
 
-def _non_negative(what: str, n: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise QueryError(f"{what}() takes a non-negative int, got {n!r}")
+def _page_size(what: str, n: int) -> int:
+    """``n`` if it is a LIMIT or OFFSET every store takes: Polypheny reads them as a Java
+    int (Polypheny-DB's ``core/.../rex/RexLiteral.java``, ``intValue``), SQLite as a 64-bit
+    one."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= sql_select.MAX_PAGE:
+        raise QueryError(
+            f"{what}() takes a whole number from 0 to {sql_select.MAX_PAGE}, got {n!r}"
+        )
     return n
 
 

@@ -180,7 +180,10 @@ class Session:
         executor = self._executor
         if executor is None or self._state is not _ACTIVE:
             app = self._app
-            executor = ConnectionExecutor(self.connection, app.store.max_params, app.log_statement)
+            store = app.store
+            executor = ConnectionExecutor(
+                self.connection, store.max_params, app.log_statement, store.capabilities
+            )
             self._executor = executor
         return executor
 
@@ -411,10 +414,10 @@ class Session:
         if not plan.empty:
             try:
                 executor = self.executor
-                write_changes(plan, executor)
+                write_changes(plan, executor, self._app.schemas)
                 if self.log_user is not None:
                     rows = changelog_rows(plan, self._app.app_uuid, self.log_user)
-                    insert_rows(executor, ChangeLogSchema, rows)
+                    insert_rows(executor, ChangeLogSchema, rows, check=False)
             except PolynomError:
                 self._finish("rolled back after a failed flush", rollback=True)
                 raise

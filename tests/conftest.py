@@ -1,14 +1,19 @@
 """Fixtures shared by the test suite: one application per store kind.
 
 Every mapper test runs on the embedded store (in memory and in a file), on Polypheny through
-the Prism stand-in and the real driver, and -- marked ``polypheny`` -- on a real Polypheny
-(``POLYPHENY_URL``, or a container when Docker is there; skipped, saying why, otherwise).
+the Prism stand-in and the real driver -- answering as a default-configured Polypheny
+(``prism``: no key enforced, entity locks, batch counts...) and with Polypheny's
+constraint enforcement switched on (``prism-enforcing``) -- and, marked ``polypheny``, on a
+real Polypheny (``POLYPHENY_URL``, or a container when Docker is there; skipped, saying why,
+otherwise).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -22,8 +27,12 @@ STORES = [
     "sqlite-memory",
     "sqlite-file",
     "prism",
+    "prism-enforcing",
     pytest.param("polypheny", marks=pytest.mark.polypheny),
 ]
+#: How long a test's statement may wait for a lock on the stand-in before it fails (on
+#: Polypheny it would wait forever: a test that deadlocks itself should fail, not hang).
+LOCK_WAIT = 8.0
 
 
 def _fresh_polypheny(url: str) -> None:
@@ -48,10 +57,15 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         yield "sqlite://"
     elif kind == "sqlite-file":
         yield f"sqlite:///{tmp_path / 'test.db'}"
-    elif kind == "prism":
+    elif kind in ("prism", "prism-enforcing"):
         from polynom.testing import PrismServer
 
-        with PrismServer() as server:
+        enforcing = kind == "prism-enforcing"
+        with PrismServer(
+            unique_constraint_enforcement=enforcing,
+            foreign_key_enforcement=enforcing,
+            lock_wait_timeout=LOCK_WAIT,
+        ) as server:
             yield server.url
     else:
         url = request.getfixturevalue("polypheny_url")
@@ -64,3 +78,12 @@ def app(store_url: str) -> Iterator[Application]:
     """An active application on a fresh store."""
     with Application(str(uuid.uuid4()), store_url) as application:
         yield application
+
+
+@pytest.fixture
+def background() -> Iterator[Callable[..., Future[Any]]]:
+    """``background(fn, *args)`` runs ``fn`` in a thread of its own and returns its future:
+    for a session that has to wait for another's locks (Polypheny's strict two-phase
+    locking) while the test goes on with the other."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        yield pool.submit

@@ -158,7 +158,13 @@ class Column:
 
 
 class Ordering:
-    """One ``ORDER BY`` term."""
+    """One ``ORDER BY`` term. NULLs sort as the smallest value -- first ascending, last
+    descending -- on every store, written out: Polypheny's default store sorts NULLs first
+    both ways when no ``NULLS`` clause reaches it, and drops an ``ASC NULLS LAST``
+    (Polypheny-DB's ``plugins/hsqldb-adapter/.../HsqldbSqlDialect.java`` declares
+    ``NullCollation.HIGH``; ``plugins/jdbc-adapter-framework/.../rel2sql/SqlImplementor.java``
+    writes only clauses that differ from it), while ``ASC NULLS FIRST`` and ``DESC NULLS
+    LAST`` are written and kept; SQLite sorts so by default."""
 
     __slots__ = ("column", "descending")
 
@@ -166,8 +172,13 @@ class Ordering:
         self.column = column
         self.descending = descending
 
+    @property
+    def direction(self) -> str:
+        """``ASC NULLS FIRST`` or ``DESC NULLS LAST``."""
+        return "DESC NULLS LAST" if self.descending else "ASC NULLS FIRST"
+
     def sql(self, aliases: Aliases) -> str:
-        return self.column.sql(aliases) + (" DESC" if self.descending else " ASC")
+        return f"{self.column.sql(aliases)} {self.direction}"
 
 
 class _Compare(Expr):

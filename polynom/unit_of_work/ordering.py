@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from polynom.model.state import STATE_KEY
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.schema_registry import sort_by_dependency
 
@@ -29,14 +30,18 @@ __all__ = ["FlushPlan", "UpdateBatch", "plan_flush"]
 class UpdateBatch:
     """Updates of one shape: one ``UPDATE`` statement, run once per row of ``params``.
 
-    ``null_checks`` holds, for each attribute the conflict check compares, whether its old
-    value was NULL (checked with ``IS NULL``, no parameter) or not (``= ?``).
+    ``null_checks`` holds, for each attribute the conflict check compares (every changed
+    one, whatever its type), whether its old value was NULL (checked with ``IS NULL``, no
+    parameter) or not (``= ?``). A row of ``params`` is the new values, the entry id, then
+    the old value of each non-NULL check in the form the store holds it; ``entries`` are the
+    models and their old values, row for row (for a store that compares in Python).
     """
 
     model: type[BaseModel]
     attributes: tuple[FieldAttribute, ...]
     null_checks: tuple[tuple[FieldAttribute, bool], ...]
     params: list[list[Any]] = field(default_factory=list)
+    entries: list[Update] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -91,24 +96,22 @@ def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
                 for a in attributes
             ]
             params.append(d[ENTRY_ID])
+            state = d.get(STATE_KEY)
+            stored = (state.mutable if state is not None else None) or {}
             shape = []
             for a in attributes:
-                if not a.polytype.comparable:
-                    shape.append(False)
-                    continue
                 old = changes[a.name]
                 shape.append(old is None)
                 if old is not None:
-                    params.append(a.polytype.to_db(old))
+                    # the value as the store holds it: as read where a snapshot was kept
+                    # (JSON text may be formatted otherwise than we would), else converted
+                    params.append(stored[a.name] if a.name in stored else a.polytype.to_db(old))
             key = tuple(shape)
             batch = shapes.get(key)
             if batch is None:
-                checks = tuple(
-                    (a, is_null)
-                    for a, is_null in zip(attributes, key, strict=True)
-                    if a.polytype.comparable
-                )
+                checks = tuple(zip(attributes, key, strict=True))
                 batch = shapes[key] = UpdateBatch(cls, attributes, checks)
                 batches.append(batch)
             batch.params.append(params)
+            batch.entries.append((model, changes))
     return batches

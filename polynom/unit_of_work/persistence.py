@@ -2,9 +2,24 @@
 
 Inserts go out as multi-row statements; each update batch is one statement whose conflict
 check makes a concurrent change a :class:`~polynom.errors.ConflictError` rather than a lost
-update; deletes are checked the same way. This module never sees a session: it gets a
-:class:`~polynom.unit_of_work.ordering.FlushPlan` and an
+update; deletes are checked the same way. Where the store keeps no keys itself, the
+mapper checks them after each write (:mod:`.integrity`). This module never sees a session:
+it gets a :class:`~polynom.unit_of_work.ordering.FlushPlan` and an
 :class:`~polynom.unit_of_work.executor.Executor`.
+
+How an update batch is checked depends on what the store can be trusted with
+(:class:`~polynom.stores.base.Capabilities`):
+
+* counts per row (the embedded store): one ``UPDATE ... WHERE "_entry_id" = ? AND "c" = ?``
+  per entry, sent as a batch, whose total count must be the number of entries -- every
+  changed field compared with the value it replaced, as the store holds it;
+* one count for the whole batch, but reads that lock (Polypheny: strict two-phase locking,
+  and a batch answered with the number of rows sent, not matched -- Polypheny-DB's
+  ``plugins/jdbc-adapter-framework/.../ResultSetEnumerable.java``): the entries are read
+  first, each changed field compared in Python with the value it replaced (exact for every
+  type, ``Json`` and ``File`` included), and the read keeps them locked until the commit;
+  then the batch writes them;
+* neither: one statement per entry, each count checked.
 """
 
 from __future__ import annotations
@@ -15,7 +30,9 @@ from typing import TYPE_CHECKING, Any
 from polynom.errors import ConflictError
 from polynom.schema.schema import ENTRY_ID
 from polynom.sql import dml
-from polynom.sql.names import schema_entity
+from polynom.sql import select as sql_select
+from polynom.sql.names import quote, schema_entity
+from polynom.unit_of_work.integrity import check_deleted, check_written, needs_checks
 
 if TYPE_CHECKING:
     from polynom.model.model import BaseModel
@@ -33,14 +50,19 @@ def rows_per_statement(max_params: int, columns: int) -> int:
     return max(1, min(_MAX_ROWS_PER_STATEMENT, max_params // columns))
 
 
-def write_changes(plan: FlushPlan, executor: Executor) -> None:
-    """Write a flush plan: inserts, then updates, then deletes, each in the plan's order."""
+def write_changes(
+    plan: FlushPlan, executor: Executor, schemas: Sequence[type[BaseSchema]] = ()
+) -> None:
+    """Write a flush plan: inserts, then updates, then deletes, each in the plan's order.
+
+    ``schemas`` are the entities that may reference the deleted ones (checked where the
+    store does not enforce foreign keys)."""
     for _schema, models in plan.inserts:
         insert_models(executor, models)
     for batch in plan.updates:
-        _update(executor, batch)
+        _update(executor, batch, schemas)
     for schema, models in plan.deletes:
-        _delete(executor, schema, models)
+        _delete(executor, schema, models, schemas)
 
 
 def insert_models(executor: Executor, models: list[BaseModel]) -> None:
@@ -51,6 +73,10 @@ def insert_models(executor: Executor, models: list[BaseModel]) -> None:
     convert = [(a.name, a.polytype.to_db) for a in mapper.columns]
     per_statement = rows_per_statement(executor.max_params, len(columns))
     statement = dml.insert_rows(table, columns, per_statement)
+    fields = mapper.schema.all_fields()
+    checked = needs_checks(executor, mapper.schema, fields)
+    width = len(columns)
+    written: list[list[Any]] = []
     for start in range(0, len(models), per_statement):
         chunk = models[start : start + per_statement]
         params: list[Any] = []
@@ -65,12 +91,23 @@ def insert_models(executor: Executor, models: list[BaseModel]) -> None:
             else dml.insert_rows(table, columns, len(chunk))
         )
         executor.execute(text, params)
+        if checked:
+            written += [params[i : i + width] for i in range(0, len(params), width)]
+    if checked:
+        check_written(executor, mapper.schema, fields, written)
 
 
 def insert_rows(
-    executor: Executor, schema: type[BaseSchema], rows: Sequence[Sequence[Any]]
+    executor: Executor,
+    schema: type[BaseSchema],
+    rows: Sequence[Sequence[Any]],
+    *,
+    check: bool = True,
 ) -> None:
-    """Insert rows of store values (every field of ``schema``, in order), in chunks."""
+    """Insert rows of store values (every field of ``schema``, in order), in chunks.
+
+    ``check=False`` skips the key checks a store without them needs (for rows whose keys
+    are fresh UUIDs, such as changelog rows made by this flush)."""
     if not rows:
         return
     table = schema_entity(schema)
@@ -81,29 +118,129 @@ def insert_rows(
         executor.execute(
             dml.insert_rows(table, columns, len(chunk)), [v for row in chunk for v in row]
         )
+    if check and needs_checks(executor, schema, schema.all_fields()):
+        check_written(executor, schema, schema.all_fields(), rows)
 
 
-def _update(executor: Executor, batch: UpdateBatch) -> None:
-    table = schema_entity(batch.model.__mapper__.schema)
-    statement = dml.update_checked(
-        table,
-        [a.field.db_field_name for a in batch.attributes],
-        [(a.field.db_field_name, is_null) for a, is_null in batch.null_checks],
+def _conflict(batch: UpdateBatch, lost: int) -> ConflictError:
+    total = len(batch.params)
+    return ConflictError(
+        f"{batch.model.__name__}: {lost} of {total} updated entries were changed or deleted "
+        "by another session since they were read; nothing was written -- reload them and "
+        "apply your change again"
     )
+
+
+def _update(executor: Executor, batch: UpdateBatch, schemas: Sequence[type[BaseSchema]]) -> None:
+    schema = batch.model.__mapper__.schema
+    table = schema_entity(schema)
+    columns = [a.field.db_field_name for a in batch.attributes]
+    caps = executor.capabilities
     rows = batch.params
-    if len(rows) == 1:
-        matched = executor.execute(statement, rows[0]).rowcount
-    else:
-        matched = executor.execute_many(statement, rows)
-    if matched < len(rows):
-        raise ConflictError(
-            f"{batch.model.__name__}: {len(rows) - matched} of {len(rows)} updated entries "
-            "were changed or deleted by another session since they were read; nothing "
-            "was written -- reload them and apply your change again"
+    exact = all(caps.compares_exactly(a.polytype.sql_type) for a, _ in batch.null_checks)
+    if caps.exact_batch_counts and exact:
+        statement = dml.update_checked(
+            table, columns, [(a.field.db_field_name, is_null) for a, is_null in batch.null_checks]
         )
+        if len(rows) == 1:
+            matched = executor.execute(statement, rows[0]).rowcount
+        else:
+            matched = executor.execute_many(statement, rows)
+        if matched < len(rows):
+            raise _conflict(batch, len(rows) - matched)
+    elif caps.reads_lock:
+        _verify_read(executor, batch)
+        plain = [row[: len(columns) + 1] for row in rows]
+        statement = dml.update_checked(table, columns, [])
+        if len(plain) == 1:
+            executor.execute(statement, plain[0])
+        else:
+            executor.execute_many(statement, plain)
+    else:  # counts of single statements can be trusted on every store
+        statement = dml.update_checked(
+            table, columns, [(a.field.db_field_name, is_null) for a, is_null in batch.null_checks]
+        )
+        lost = sum(1 for row in rows if executor.execute(statement, row).rowcount < 1)
+        if lost:
+            raise _conflict(batch, lost)
+    _check_updated(executor, batch, schemas)
 
 
-def _delete(executor: Executor, schema: type[BaseSchema], models: list[BaseModel]) -> None:
+def _verify_read(executor: Executor, batch: UpdateBatch) -> None:
+    """Read the entries of ``batch`` and compare each changed field with the value it
+    replaced (see the module docstring): a difference, or an entry gone, is a conflict."""
+    schema = batch.model.__mapper__.schema
+    attributes = batch.attributes
+    columns = [quote(ENTRY_ID), *(quote(a.field.db_field_name) for a in attributes)]
+    ids = [model.__dict__[ENTRY_ID] for model, _ in batch.entries]
+    size = max(1, executor.max_params)
+    current: dict[str, tuple[Any, ...]] = {}
+    for start in range(0, len(ids), size):
+        chunk = ids[start : start + size]
+        found = executor.execute(
+            sql_select.select(
+                ", ".join(columns),
+                schema_entity(schema),
+                [sql_select.in_list(quote(ENTRY_ID), len(chunk))],
+            ),
+            chunk,
+        ).rows
+        current.update((row[0], row[1:]) for row in found)
+    lost = 0
+    for model, changes in batch.entries:
+        stored = current.get(model.__dict__[ENTRY_ID])
+        if stored is None or any(
+            _differs(a.polytype, raw, changes[a.name])
+            for a, raw in zip(attributes, stored, strict=True)
+        ):
+            lost += 1
+    if lost:
+        raise _conflict(batch, lost)
+
+
+def _differs(polytype: Any, raw: Any, old: Any) -> bool:
+    """True when the store's value is not the one a change replaced (compared as values of
+    the field's type: JSON by structure, decimals by value, bytes by byte)."""
+    if raw is None or old is None:
+        return (raw is None) != (old is None)
+    return bool(polytype.from_db(raw) != old)
+
+
+def _check_updated(
+    executor: Executor, batch: UpdateBatch, schemas: Sequence[type[BaseSchema]]
+) -> None:
+    """Keys set by an update: held twice? pointing nowhere? a referenced key changed?"""
+    caps = executor.capabilities
+    if caps.enforces_unique and caps.enforces_foreign_keys and caps.self_referencing_fk:
+        return
+    schema = batch.model.__mapper__.schema
+    fields = [a.field for a in batch.attributes]
+    width = len(fields)
+    if needs_checks(executor, schema, fields):
+        check_written(executor, schema, fields, [row[:width] for row in batch.params])
+    referenced = {
+        fk.referenced_db_field_name
+        for other in schemas
+        for fk in other.foreign_keys()
+        if fk.referenced_schema is schema
+    } & {f.db_field_name for f in fields}
+    if referenced:
+        old_rows = []
+        for _model, changes in batch.entries:
+            row = {}
+            for a in batch.attributes:
+                if a.field.db_field_name in referenced and changes[a.name] is not None:
+                    row[a.field.db_field_name] = a.polytype.to_db(changes[a.name])
+            old_rows.append(row)
+        check_deleted(executor, schema, old_rows, schemas)
+
+
+def _delete(
+    executor: Executor,
+    schema: type[BaseSchema],
+    models: list[BaseModel],
+    schemas: Sequence[type[BaseSchema]],
+) -> None:
     table = schema_entity(schema)
     per_statement = rows_per_statement(executor.max_params, 1)
     for start in range(0, len(models), per_statement):
@@ -114,3 +251,18 @@ def _delete(executor: Executor, schema: type[BaseSchema], models: list[BaseModel
                 f"{schema.qualified_name()}: {len(ids) - matched} of {len(ids)} entries to "
                 "delete were already deleted by another session; nothing was written"
             )
+    caps = executor.capabilities
+    if schemas and not (caps.enforces_foreign_keys and caps.self_referencing_fk):
+        keys = {fk.referenced_db_field_name for s in schemas for fk in s.foreign_keys()}
+        fields = [f for f in schema.all_fields() if f.db_field_name in keys]
+        if fields:
+            rows = [
+                {
+                    f.db_field_name: None
+                    if (v := m.__dict__.get(f.python_field_name)) is None
+                    else f.polytype.to_db(v)
+                    for f in fields
+                }
+                for m in models
+            ]
+            check_deleted(executor, schema, rows, schemas)

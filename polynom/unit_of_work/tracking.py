@@ -9,6 +9,7 @@ refuses a flush that would write a required field as NULL. It writes nothing its
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,7 +29,30 @@ if TYPE_CHECKING:
     from polynom.model.mapper import FieldAttribute
     from polynom.model.model import BaseModel
 
-__all__ = ["UnitOfWork", "Update", "new_state"]
+__all__ = ["UnitOfWork", "Update", "new_state", "snapshot_columns"]
+
+#: Per model class: ``(row index, attribute)`` of the fields whose store value is kept.
+_SNAPSHOTS: weakref.WeakKeyDictionary[type, tuple[tuple[int, FieldAttribute], ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def snapshot_columns(cls: type[BaseModel]) -> tuple[tuple[int, FieldAttribute], ...]:
+    """The fields of ``cls`` whose value as the store holds it is kept while a session holds
+    a model: those that can change in place (a dict in a ``Json`` field), to find such
+    changes, and those without an exact SQL equality (``Json``, ``File``, ``Geometry``), so
+    the conflict check compares the stored value itself -- text another program formatted
+    otherwise than we would still matches."""
+    found = _SNAPSHOTS.get(cls)
+    if found is None:
+        found = tuple(
+            (i, a)
+            for i, a in enumerate(cls.__mapper__.columns)
+            if a.polytype.mutable or not a.polytype.comparable
+        )
+        _SNAPSHOTS[cls] = found
+    return found
+
 
 #: ``new_state(InstanceState)`` then setting its five slots makes an ``InstanceState`` at a
 #: third of the cost of the class call: the hot paths (adding a model, adopting a row) make
@@ -105,8 +129,9 @@ class UnitOfWork:
         state.mutable = None
         model.__dict__[STATE_KEY] = state
         self.identity_map[(mapper.schema, row[0])] = model
-        if mapper.mutable_columns:
-            self.watch(model)
+        kept = snapshot_columns(cls)
+        if kept:
+            self._keep(model, state, kept, row)
         return model
 
     def models_for_rows(self, cls: type[M], rows: list[tuple[Any, ...]]) -> list[M]:
@@ -117,7 +142,7 @@ class UnitOfWork:
         mapper = cls.__mapper__
         schema = mapper.schema
         loaders = mapper.loaders
-        watch = self.watch if mapper.mutable_columns else None
+        kept = snapshot_columns(cls)
         identity = self.identity_map
         find = identity.get
         tracker = self.tracker
@@ -141,20 +166,34 @@ class UnitOfWork:
                 state.mutable = None
                 d[STATE_KEY] = state
                 identity[key] = model
-                if watch is not None:
-                    watch(model)
+                if kept:
+                    self._keep(model, state, kept, row)
             elif model.__dict__[STATE_KEY].status is DELETED:
                 continue
             append(model)  # type: ignore[arg-type]
         return out
 
-    def watch(self, model: BaseModel) -> None:
-        """Snapshot the fields whose values can change in place, to find such changes."""
-        mutable = type(model).__mapper__.mutable_columns
-        if mutable:
-            d = model.__dict__
-            d[STATE_KEY].mutable = {a.name: a.polytype.to_db(d.get(a.name)) for a in mutable}
+    def _keep(
+        self,
+        model: BaseModel,
+        state: InstanceState,
+        kept: tuple[tuple[int, FieldAttribute], ...],
+        row: tuple[Any, ...],
+    ) -> None:
+        """Keep the store values of a model's :func:`snapshot_columns`, as read."""
+        state.mutable = {a.name: row[i] for i, a in kept}
+        if type(model).__mapper__.mutable_columns:
             self.watched[id(model)] = model
+
+    def watch(self, model: BaseModel) -> None:
+        """Keep the store values of the :func:`snapshot_columns` (what was just written),
+        and watch the fields that can change in place."""
+        kept = snapshot_columns(type(model))
+        if kept:
+            d = model.__dict__
+            d[STATE_KEY].mutable = {a.name: a.polytype.to_db(d.get(a.name)) for _, a in kept}
+            if type(model).__mapper__.mutable_columns:
+                self.watched[id(model)] = model
 
     # -- before a flush ----------------------------------------------------------------------
 
@@ -168,7 +207,7 @@ class UnitOfWork:
             attributes = type(model).__mapper__.attributes
             for name, stored in state.mutable.items():
                 polytype = attributes[name].polytype
-                if polytype.to_db(d.get(name)) != stored:
+                if polytype.mutable and polytype.to_db(d.get(name)) != stored:
                     changes = state.changes
                     if changes is None:
                         changes = state.changes = {}
@@ -203,11 +242,11 @@ class UnitOfWork:
         """What was written is now the stored state."""
         for model in self.new.values():
             model.__dict__[STATE_KEY].status = PERSISTENT
-            if type(model).__mapper__.mutable_columns:
+            if snapshot_columns(type(model)):
                 self.watch(model)
         for model in self.dirty.values():
             model.__dict__[STATE_KEY].changes = None
-            if type(model).__mapper__.mutable_columns:
+            if snapshot_columns(type(model)):
                 self.watch(model)  # what was written is the new reference for in-place changes
         identity = self.identity_map
         for model in self.deleted.values():

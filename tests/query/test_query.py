@@ -109,7 +109,7 @@ def test_unknown_fields_and_bad_values_are_clear_errors(shop):
             Bike.query(s).filter(Bike.price < "cheap")
         with pytest.raises(QueryError, match="expressions"):
             Bike.query(s).filter("price > 3")
-        with pytest.raises(QueryError, match="non-negative"):
+        with pytest.raises(QueryError, match="from 0 to 2147483647"):
             Bike.query(s).limit(-1)
 
 
@@ -154,3 +154,59 @@ def test_eager_loading_survives_the_session(shop):
     assert lazy.owner is None
     with pytest.raises(DetachedModelError, match="joinedload"):
         _ = unloaded.bikes
+
+
+def test_paging_takes_what_polypheny_takes(shop):
+    """Polypheny reads LIMIT and OFFSET as a Java int (core/.../rex/RexLiteral.java,
+    intValue): beyond it the query is refused before it reaches the store, naming what is
+    wrong -- not a "datatype mismatch" from SQLite or an error from HSQLDB."""
+    with Session(shop) as s:
+        for value in (2**31, 10**20):
+            with pytest.raises(QueryError, match=r"offset\(\) takes a whole number from 0"):
+                Bike.query(s).offset(value)
+            with pytest.raises(QueryError, match=r"limit\(\) takes a whole number from 0"):
+                Bike.query(s).limit(value)
+        with pytest.raises(QueryError):
+            Bike.query(s).limit(True)
+        assert len(Bike.query(s).offset(2**31 - 1).all()) == 0
+
+
+def test_offset_without_limit_is_a_bare_offset(shop):
+    """A bare OFFSET is Polypheny's grammar (Parser.jj, OrderedQueryOrExpr); a LIMIT of
+    2^63 - 1 written instead is read as -1 (RexLiteral.intValue) and refused by HSQLDB."""
+    with Session(shop) as s:
+        query = Bike.query(s).order_by("price").offset(3)
+        assert "LIMIT" not in query.statement()[0]
+        assert [str(b.price) for b in query.all()] == ["1000.00", "1000.00"]
+        assert query.count() == 2
+        assert query.exists() and not Bike.query(s).offset(5).exists()
+
+
+def test_distinct_with_ordering_by_a_joined_field(shop):
+    """Polypheny orders a DISTINCT query only by what it selects (SqlValidatorImpl.java,
+    notSelectDistinctExpr): ordered by a joined model's field, each entry ranks by its
+    smallest value ascending, its largest descending -- on every store."""
+    with Session(shop) as s:
+        owners = Owner.query(s).join(Bike).distinct()
+        by_cheapest = owners.order_by(Bike.price).all()
+        assert [o.name for o in by_cheapest] == ["bob", "alice"]  # 12.00 < 999.50
+        by_dearest = owners.order_by(Bike.price.desc(), "name").all()
+        assert [o.name for o in by_dearest] == ["alice", "bob"]  # 1000.00 = 1000.00, by name
+        assert owners.order_by(Bike.price).count() == 2
+        assert owners.order_by(Bike.price).limit(1).offset(1).all()[0].name == "alice"
+        assert owners.order_by("name").exists()
+        assert owners.order_by(Bike.brand).filter(Bike.brand == "Cube").exists() is False
+
+
+def test_nulls_sort_first_ascending_and_last_descending_everywhere(shop):
+    """One NULL order on every store, written out: a default Polypheny sorts NULLs first both
+    ways when told nothing and drops ASC NULLS LAST (HsqldbSqlDialect.java declares
+    NullCollation.HIGH; SqlImplementor.java), so the mapper says ASC NULLS FIRST and DESC
+    NULLS LAST, which reach the store as written."""
+    with Session(shop) as s:
+        ascending = [b.model for b in Bike.query(s).order_by("model").all()]
+        assert ascending == [None, "Attain", "Defy", "Domane", "Emonda"]
+        descending = [b.model for b in Bike.query(s).order_by("-model").all()]
+        assert descending == ["Emonda", "Domane", "Defy", "Attain", None]
+        owners = [b.owner_id is None for b in Bike.query(s).order_by(Bike.owner_id.desc()).all()]
+        assert owners[-1] and not any(owners[:-1])

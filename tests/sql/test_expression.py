@@ -61,8 +61,9 @@ def test_columns_compare_with_columns_and_foreign_keys_with_models():
 
 
 def test_orderings():
-    assert Bike.price.desc().sql(ALIASES) == '"t0"."price" DESC'
-    assert Bike.brand.asc().sql(ALIASES) == '"t0"."brand" ASC'
+    # NULLs sort as the smallest value on every store, written out (see Ordering)
+    assert Bike.price.desc().sql(ALIASES) == '"t0"."price" DESC NULLS LAST'
+    assert Bike.brand.asc().sql(ALIASES) == '"t0"."brand" ASC NULLS FIRST'
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,9 @@ def test_dml_binds_every_value():
 
 
 def test_select_paging_and_counts():
-    assert select.select("*", '"t"', offset=5) == f'SELECT * FROM "t" LIMIT {2**63 - 1} OFFSET 5'
+    # a bare OFFSET is Polypheny's grammar (Parser.jj); a LIMIT of 2^63 - 1 would be read as
+    # a Java int (-1) and refused
+    assert select.select("*", '"t"', offset=5) == 'SELECT * FROM "t" OFFSET 5'
     assert select.select("*", '"t"', ["a = ?"], distinct=True, order_by=['"a" DESC'], limit=2) == (
         'SELECT DISTINCT * FROM "t" WHERE a = ? ORDER BY "a" DESC LIMIT 2'
     )

@@ -72,16 +72,22 @@ def test_updates_are_batched_per_model_fields_and_null_checks():
     ]
 
 
-def test_fields_that_cannot_be_compared_are_not_checked():
+def test_every_changed_field_is_checked_json_too():
+    """No lost update for any type (issue 10): a JSON field is compared as the text the
+    store holds, so a concurrent change of it is a conflict too."""
     thing = Everything(json={"a": 1}, integer=1)
     (batch,) = batch_updates([(thing, {"json": {"a": 0}, "integer": 0})])
     assert [a.name for a in batch.attributes] == ["integer", "json"]
-    assert [a.name for a, _ in batch.null_checks] == ["integer"]  # JSON text is not compared
+    assert [a.name for a, _ in batch.null_checks] == ["integer", "json"]
+    assert batch.params == [[1, '{"a": 1}', thing._entry_id, 0, '{"a": 0}']]
     assert (
         dml.update_checked(
-            '"t"', [a.field.db_field_name for a in batch.attributes], [("integer", False)]
+            '"t"',
+            [a.field.db_field_name for a in batch.attributes],
+            [("integer", False), ("json", False)],
         )
-        == 'UPDATE "t" SET "integer" = ?, "json" = ? WHERE "_entry_id" = ? AND "integer" = ?'
+        == 'UPDATE "t" SET "integer" = ?, "json" = ? WHERE "_entry_id" = ? AND "integer" = ? '
+        'AND "json" = ?'
     )
 
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from org.polypheny.prism import protointerface_pb2, statement_responses_pb2, version
 
 from polynom.testing.prism.sqltext import count_placeholders
-from polynom.testing.prism.statements import DEFAULT_FETCH_SIZE, RequestError, Statements
+from polynom.testing.prism.statements import DEFAULT_FETCH_SIZE, Statements
+from polynom.testing.prism.transaction import RequestError
 from polynom.testing.prism.transport import ProtocolError, Transport
 from polynom.testing.prism.values import PrismValueError, decode_param
 
@@ -61,6 +62,7 @@ class Client:
         self.conn: StoreConnection | None = None
         self.client_info: dict[str, str] = {}
         self.thread: threading.Thread | None = None
+        self.admitted = False
         self._state = state
 
     def disconnect(self) -> None:
@@ -77,10 +79,17 @@ class Client:
             if not self._connect(first):
                 return
             while True:
-                request = self.transport.read_request()
+                request = self.transport.read_request(self._state.idle_timeout)
                 self._state.count(request)
                 if not self._dispatch(request):
                     return
+        except TimeoutError:
+            log.info(
+                "prism stand-in: client %s idle for %s s, disconnected (its transaction is "
+                "rolled back)",
+                self.peer,
+                self._state.idle_timeout,
+            )
         except (EOFError, OSError, ProtocolError) as exc:
             log.debug("prism stand-in: client %s gone: %s", self.peer, exc)
         except Exception:  # a bug in the stand-in: log it, never hang the client
@@ -93,6 +102,8 @@ class Client:
         statements = getattr(self, "statements", None)
         if statements is not None:
             statements.close_all()
+            with contextlib.suppress(Exception):  # its locks go, whatever the store says
+                statements.rollback()
         if conn is not None:
             self._state.release(conn)
         self.transport.close()
@@ -118,6 +129,10 @@ class Client:
         )
         if problem:
             self.transport.send(_error(request.id, problem))
+            return False
+        refused = self._state.admit(self)
+        if refused:  # told at once, never left waiting
+            self.transport.send(_error(request.id, refused))
             return False
         namespace, auto_commit = DEFAULT_NAMESPACE, False
         props = req.connection_properties
@@ -161,9 +176,8 @@ class Client:
     # -- request handlers ------------------------------------------------------------
 
     def on_disconnect(self, request: protointerface_pb2.Request) -> None:
-        if self.conn is not None:
-            with contextlib.suppress(Exception):
-                self.conn.rollback()
+        with contextlib.suppress(Exception):
+            self.statements.rollback()
         response = _response(request)
         response.disconnect_response.SetInParent()
         self.transport.send(response)
@@ -196,7 +210,7 @@ class Client:
         response = _response(request)
         answer = response.statement_response
         answer.statement_id = statement.id
-        self.statements.execute(statement, (), _fetch_size(req), answer.result)
+        self.statements.execute(statement, (), _fetch_size(req), answer.result, prepared=False)
         self.transport.send(response)
 
     def on_execute_unparameterized_batch(self, request: protointerface_pb2.Request) -> None:
@@ -216,9 +230,11 @@ class Client:
         response = _response(request)
         answer = response.statement_batch_response
         answer.batch_id = batch_id
-        for statement in statements:
+        for (
+            statement
+        ) in statements:  # one real count per statement (PIUnparameterizedStatementBatch)
             result = statement_responses_pb2.StatementResult()
-            self.statements.execute(statement, (), DEFAULT_FETCH_SIZE, result)
+            self.statements.execute(statement, (), DEFAULT_FETCH_SIZE, result, prepared=False)
             answer.scalars.append(result.scalar)
             self.statements.close(statement.id)
         self.transport.send(response)
@@ -268,18 +284,11 @@ class Client:
     def on_execute_indexed_batch(self, request: protointerface_pb2.Request) -> None:
         req = request.execute_indexed_statement_batch_request
         statement = self.statements.get(req.statement_id)
+        rows = [self._decode_params(iter(p.parameters)) for p in req.parameters]
         response = _response(request)
         answer = response.statement_batch_response
         answer.batch_id = statement.id
-        for parameters in req.parameters:
-            result = statement_responses_pb2.StatementResult()
-            self.statements.execute(
-                statement,
-                self._decode_params(iter(parameters.parameters)),
-                DEFAULT_FETCH_SIZE,
-                result,
-            )
-            answer.scalars.append(result.scalar)
+        answer.scalars.append(self.statements.execute_batch(statement, rows))
         self.transport.send(response)
 
     def on_execute_named(self, request: protointerface_pb2.Request) -> None:

@@ -20,7 +20,7 @@ from polynom.testing.prism.transport import PLAIN_VERSION, UNIX_VERSION, Transpo
 if TYPE_CHECKING:
     from polynom.stores.base import Store
 
-__all__ = ["DEFAULT_MAX_FRAME_BYTES", "PrismServer"]
+__all__ = ["DEFAULT_IDLE_TIMEOUT", "DEFAULT_MAX_FRAME_BYTES", "PrismServer"]
 
 log = logging.getLogger("polynom.testing.prism")
 
@@ -28,6 +28,9 @@ log = logging.getLogger("polynom.testing.prism")
 #: single ``recv()``, which can return a partial message once it is larger than what the
 #: socket delivers at once; smaller frames keep the driver working (it fetches the rest).
 DEFAULT_MAX_FRAME_BYTES = 32 * 1024
+#: Seconds a client may idle before it is disconnected (Polypheny itself has no limit; a
+#: client the stand-in dropped reconnects, as PolyphenyStore's pool does by itself).
+DEFAULT_IDLE_TIMEOUT = 600.0
 
 
 class PrismServer:
@@ -47,6 +50,21 @@ class PrismServer:
     :param record_statements: keep every statement received in :attr:`statements`.
     :param unix_socket: listen on this unix socket path (Prism's ``unix`` transport,
         version line ``unix-v1@polypheny.com``) instead of TCP.
+    :param unique_constraint_enforcement: Polypheny's runtime setting of that name (off by
+        default, as on Polypheny): unique keys checked after every write, in its words.
+    :param foreign_key_enforcement: Polypheny's runtime setting of that name (off by
+        default): foreign keys checked at commit, which a violation rolls back.
+    :param lock_wait_timeout: seconds a statement waits for a lock another client holds
+        before it fails; ``None`` (the default) waits as long as it takes, as Polypheny does.
+    :param idle_timeout: seconds a client may send nothing before it is disconnected (its
+        transaction rolled back and its locks released); ``None`` for no limit.
+    :param max_clients: how many clients may be connected at once (``None``: no limit); one
+        more is refused at once, with a message saying so.
+
+    The server answers as a default-configured Polypheny does (``docs/testing.md``): when it
+    opens its store itself, that is an embedded store with ``semantics="polypheny"``; a
+    ``store`` you pass keeps its own semantics. Locking (entity-level strict two-phase
+    locking with deadlock detection), batch counts and DDL that commits are the server's.
 
     Counters: :attr:`request_count` (all requests since the last :meth:`reset_counts`) and
     :attr:`request_counts` (per request kind, e.g. ``"prepare_indexed_statement_request"``).
@@ -64,6 +82,11 @@ class PrismServer:
         max_frame_bytes: int | None = DEFAULT_MAX_FRAME_BYTES,
         record_statements: bool = False,
         unix_socket: str | None = None,
+        unique_constraint_enforcement: bool = False,
+        foreign_key_enforcement: bool = False,
+        lock_wait_timeout: float | None = None,
+        idle_timeout: float | None = DEFAULT_IDLE_TIMEOUT,
+        max_clients: int | None = None,
     ) -> None:
         if store is not None and url is not None:
             raise ValueError("give either store or url, not both")
@@ -77,6 +100,11 @@ class PrismServer:
             password=password,
             max_frame_bytes=max_frame_bytes,
             record_statements=record_statements,
+            unique_constraint_enforcement=unique_constraint_enforcement,
+            foreign_key_enforcement=foreign_key_enforcement,
+            lock_wait_timeout=lock_wait_timeout,
+            idle_timeout=idle_timeout,
+            max_clients=max_clients,
         )
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
@@ -117,6 +145,30 @@ class PrismServer:
         self._state.record_statements = value
 
     @property
+    def unique_constraint_enforcement(self) -> bool:
+        return self._state.unique_constraint_enforcement
+
+    @unique_constraint_enforcement.setter
+    def unique_constraint_enforcement(self, value: bool) -> None:
+        self._state.unique_constraint_enforcement = value
+
+    @property
+    def foreign_key_enforcement(self) -> bool:
+        return self._state.foreign_key_enforcement
+
+    @foreign_key_enforcement.setter
+    def foreign_key_enforcement(self, value: bool) -> None:
+        self._state.foreign_key_enforcement = value
+
+    @property
+    def idle_timeout(self) -> float | None:
+        return self._state.idle_timeout
+
+    @idle_timeout.setter
+    def idle_timeout(self, value: float | None) -> None:
+        self._state.idle_timeout = value
+
+    @property
     def statements(self) -> list[tuple[str, str, str | None]]:
         """``(language, statement, namespace)`` of every statement received, as sent, when
         ``record_statements`` is on (cleared by :meth:`reset_counts`)."""
@@ -143,7 +195,7 @@ class PrismServer:
         except OSError:
             listener.close()
             raise
-        listener.listen(64)
+        listener.listen(1024)
         if not self.unix_socket:
             self._port = listener.getsockname()[1]
         self._listener = listener

@@ -1,6 +1,8 @@
 """What a stand-in's clients share with their server, handed to each client instead of the
-server itself: the login they must give, the frame size limit, the request counters and the
-statement record, the set of connected clients, and the store they borrow connections from."""
+server itself: the login they must give, the frame size limit, Polypheny's runtime settings,
+the lock manager, the request counters and the statement record, the set of connected
+clients (and how many may connect, and how long they may idle), and the store they borrow
+connections from."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ from collections import Counter
 from typing import TYPE_CHECKING, Protocol
 
 from org.polypheny.prism import protointerface_pb2
+
+from polynom.testing.prism.locks import LockManager
 
 if TYPE_CHECKING:
     from polynom.stores.base import Store, StoreConnection
@@ -24,6 +28,8 @@ class Connected(Protocol):
     """A connected client, as the server sees it."""
 
     thread: threading.Thread | None
+    #: True once the client is served (it counts against ``max_clients``).
+    admitted: bool
 
     def disconnect(self) -> None:
         """Cut the client's connection now, as a crashed server or a broken network would."""
@@ -45,11 +51,25 @@ class ServerState:
         password: str | None,
         max_frame_bytes: int | None,
         record_statements: bool,
+        unique_constraint_enforcement: bool = False,
+        foreign_key_enforcement: bool = False,
+        lock_wait_timeout: float | None = None,
+        idle_timeout: float | None = None,
+        max_clients: int | None = None,
     ) -> None:
         self.user = user
         self.password = password
         self.max_frame_bytes = max_frame_bytes
         self.record_statements = record_statements
+        #: Polypheny's ``runtime/uniqueConstraintEnforcement`` and ``foreignKeyEnforcement``.
+        self.unique_constraint_enforcement = unique_constraint_enforcement
+        self.foreign_key_enforcement = foreign_key_enforcement
+        #: Entity locks of all clients (strict two-phase locking, :mod:`.locks`).
+        self.locks = LockManager(lock_wait_timeout)
+        #: Seconds a client may send nothing before it is disconnected (None: no limit).
+        self.idle_timeout = idle_timeout
+        #: How many clients may be connected at once (None: no limit).
+        self.max_clients = max_clients
         #: ``(language, statement, namespace)`` of every statement received, as sent, when
         #: ``record_statements`` is on.
         self.statements: list[tuple[str, str, str | None]] = []
@@ -91,6 +111,19 @@ class ServerState:
             return f"Authentication failed for user {user!r}: wrong user name or password"
         return None
 
+    def admit(self, client: Connected) -> str | None:
+        """Why a logged-in client cannot be served now, or None."""
+        with self._lock:
+            served = sum(1 for c in self._clients if c.admitted)
+            if self.max_clients is not None and served >= self.max_clients:
+                return (
+                    f"The Prism stand-in serves at most {self.max_clients} clients at once "
+                    f"(max_clients) and {served} are connected; close idle connections or "
+                    "raise the limit"
+                )
+            client.admitted = True
+        return None
+
     def add_client(self, client: Connected) -> None:
         with self._lock:
             self._clients.add(client)
@@ -109,8 +142,11 @@ class ServerState:
         if self._store is None:
             from polynom.stores import open_store
 
-            # Every client holds one store connection while connected: a roomy pool.
-            self._store = open_store(self._store_url or "sqlite://", pool_size=64)
+            # Every client holds one store connection while connected: the pool has no cap
+            # that could lock clients out (max_clients limits them, and says so at once).
+            self._store = open_store(
+                self._store_url or "sqlite://", pool_size=2**31 - 1, semantics="polypheny"
+            )
         return self._store
 
     def acquire(self) -> StoreConnection:

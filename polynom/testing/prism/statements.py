@@ -8,7 +8,6 @@ their errors) and ``statementProcessing/`` (running a statement, frames).
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,19 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from org.polypheny.prism import relational_frame_pb2, statement_responses_pb2
 
-from polynom.errors import (
-    ConflictError,
-    ForeignKeyViolation,
-    NotNullViolation,
-    StoreConnectionError,
-    UniqueViolation,
-)
 from polynom.testing.prism.sqltext import (
     count_placeholders,
     first_keyword,
     named_to_positional,
     strip_terminator,
 )
+from polynom.testing.prism.transaction import ClientTransaction, RequestError
 from polynom.testing.prism.values import SqlType, encode_result, parse_type
 
 if TYPE_CHECKING:
@@ -39,10 +32,6 @@ __all__ = ["DEFAULT_FETCH_SIZE", "RequestError", "Statement", "Statements"]
 
 DEFAULT_FETCH_SIZE = 100  # Polypheny's utils/PropertyUtils.DEFAULT_FETCH_SIZE
 _DDL_KEYWORDS = frozenset({"CREATE", "DROP", "ALTER", "TRUNCATE", "RENAME", "COMMENT"})
-
-
-class RequestError(Exception):
-    """A request failed; answered with an ``error_response`` carrying this message."""
 
 
 @dataclass
@@ -80,6 +69,9 @@ class Statements:
         self.auto_commit = auto_commit
         self._state = state
         self._execute_sql = _executor(conn)
+        self._execute_many = _batch_executor(conn)
+        #: The client's transaction: locks, commit and rollback as on Polypheny.
+        self.transaction = ClientTransaction(conn, state)
         self._open: dict[int, Statement] = {}
         self._next_id = 1
 
@@ -133,24 +125,21 @@ class Statements:
         params: Sequence[Any],
         fetch_size: int,
         out: statement_responses_pb2.StatementResult,
+        *,
+        prepared: bool = True,
     ) -> None:
-        """Run ``statement`` and fill ``out`` with its scalar or first frame."""
-        expected = count_placeholders(statement.sql)
-        if len(params) != expected:
-            raise RequestError(
-                f"Statement expects {expected} parameter(s) but {len(params)} were given"
-            )
+        """Run ``statement`` (under its locks) and fill ``out`` with its scalar or first
+        frame. A DDL statement answers the scalar 1 (Polypheny's ``RelationalExecutor``)."""
+        self._check_count(statement, len(params))
         statement.pending, statement.position = [], 0
         namespace = statement.namespace or self.namespace
-        keyword = first_keyword(statement.sql)
         run = self._execute_sql
-        if keyword in _DDL_KEYWORDS:
-            # Polypheny commits the open transaction before a DDL statement, then runs it in
-            # the client's session; it answers a DDL statement with the scalar 1.
-            self._run(lambda: run(statement.sql, (), namespace), keyword, commit_first=True)
-            out.scalar = 1
-            return
-        result = self._run(lambda: run(statement.sql, params, namespace), keyword)
+        result = self.transaction.run(
+            statement.sql,
+            namespace,
+            lambda: run(statement.sql, params, namespace),
+            prepared=prepared,
+        )
         if result.columns:
             types = [parse_type(t) for t in _declared_types(result)]
             statement.types = types
@@ -160,29 +149,56 @@ class Statements:
             ]
             statement.pending = list(result.rows)
             out.frame.CopyFrom(self.frame(statement, fetch_size))
+        elif first_keyword(statement.sql) in _DDL_KEYWORDS:
+            out.scalar = 1
         else:
             out.scalar = max(result.rowcount, 0)
         if self.auto_commit:
             self.commit()
 
+    def execute_batch(self, statement: Statement, rows: list[list[Any]]) -> int:
+        """Run ``statement`` once per row of parameters, as one batch under one set of locks.
+
+        Polypheny answers a batch of two or more rows with ONE count, the number of rows
+        given -- not the rows matched -- and a batch of one row with its real count
+        (``plugins/jdbc-adapter-framework/.../ResultSetEnumerable.java``:
+        ``PolyLong.of( count.length )`` for a JDBC batch; ``plugins/prism-interface/.../
+        statements/PIPreparedIndexedStatement.java``, ``executeBatch``)."""
+        for row in rows:
+            self._check_count(statement, len(row))
+        namespace = statement.namespace or self.namespace
+        many = self._execute_many
+        run = self._execute_sql
+        if len(rows) == 1:
+            result = self.transaction.run(
+                statement.sql,
+                namespace,
+                lambda: run(statement.sql, rows[0], namespace),
+                prepared=True,
+            )
+            count = max(result.rowcount, 0)
+        else:
+            self.transaction.run(
+                statement.sql,
+                namespace,
+                lambda: many(statement.sql, rows, namespace),
+                prepared=True,
+            )
+            count = len(rows)
+        if self.auto_commit:
+            self.commit()
+        return count
+
+    def _check_count(self, statement: Statement, given: int) -> None:
+        expected = count_placeholders(statement.sql)
+        if given != expected:
+            raise RequestError(f"Statement expects {expected} parameter(s) but {given} were given")
+
     def commit(self) -> None:
-        self._run(self.conn.commit, "COMMIT")
+        self.transaction.commit()
 
     def rollback(self) -> None:
-        self._run(self.conn.rollback, "ROLLBACK")
-
-    def _run(self, action: Callable[[], Any], keyword: str, *, commit_first: bool = False) -> Any:
-        try:
-            if commit_first:
-                self.conn.commit()
-            return action()
-        except Exception as exc:
-            if isinstance(exc, StoreConnectionError):
-                raise
-            # Polypheny rolls back the transaction of a failed statement.
-            with contextlib.suppress(Exception):
-                self.conn.rollback()
-            raise RequestError(_error_message(keyword, exc)) from exc
+        self.transaction.rollback()
 
     # -- frames ----------------------------------------------------------------------------
 
@@ -227,31 +243,14 @@ def _column_meta(index: int, label: str, ctype: SqlType | None) -> relational_fr
     return meta
 
 
-# -- errors, in Polypheny's words ---------------------------------------------------------
-
-_VERBS = {"INSERT": "Insert", "UPDATE": "Update", "DELETE": "Delete", "MERGE": "Merge"}
-
-#: The store's error -> how Polypheny words it ({verb}: Insert, Update...; {detail}: the
-#: store's message). Constraint violations read as in ``core/src/main/java/org/polypheny/db/
-#: algebra/logical/common/LogicalConstraintEnforcer.java``; first match wins.
-_MESSAGES: tuple[tuple[type[Exception], str], ...] = (
-    (UniqueViolation, "{verb} violates unique constraint: {detail}"),
-    (ForeignKeyViolation, "{verb} violates foreign key constraint: {detail}"),
-    (NotNullViolation, "{verb} violates not null constraint: {detail}"),
-    (ConflictError, "Transaction conflict, the transaction was rolled back: {detail}"),
-)
-
-
-def _error_message(keyword: str, exc: BaseException) -> str:
-    """A Polypheny-like message for a statement's failure (the store's own otherwise)."""
-    detail = str(exc) or type(exc).__name__
-    for error, words in _MESSAGES:
-        if isinstance(exc, error):
-            return words.format(verb=_VERBS.get(keyword, "Statement"), detail=detail)
-    return detail
-
-
 # -- the store's API, in one place ----------------------------------------------------------
+
+
+def _takes_namespace(method: Callable[..., Any]) -> bool:
+    try:
+        return "namespace" in inspect.signature(method).parameters
+    except (TypeError, ValueError):
+        return False
 
 
 def _executor(conn: StoreConnection) -> Callable[[str, Sequence[Any], str], Result]:
@@ -259,13 +258,17 @@ def _executor(conn: StoreConnection) -> Callable[[str, Sequence[Any], str], Resu
     store resolves one-part table names there; Polypheny's default is ``public``); decided
     once per connection, not per statement."""
     execute = conn.execute
-    try:
-        takes_namespace = "namespace" in inspect.signature(execute).parameters
-    except (TypeError, ValueError):
-        takes_namespace = False
-    if takes_namespace:
+    if _takes_namespace(execute):
         return lambda sql, params, namespace: execute(sql, params, namespace=namespace)  # type: ignore[call-arg]
     return lambda sql, params, _namespace: execute(sql, params)
+
+
+def _batch_executor(conn: StoreConnection) -> Callable[[str, Sequence[Sequence[Any]], str], int]:
+    """``conn.execute_many``, with the namespace where the store takes one."""
+    many = conn.execute_many
+    if _takes_namespace(many):
+        return lambda sql, rows, namespace: many(sql, rows, namespace=namespace)  # type: ignore[call-arg]
+    return lambda sql, rows, _namespace: many(sql, rows)
 
 
 def _declared_types(result: Result) -> list[str | None]:

@@ -42,9 +42,15 @@ class Transport:
         if echoed != line:
             raise ProtocolError(f"client answered the version line with {echoed!r}")
 
-    def read_request(self) -> protointerface_pb2.Request:
-        """The next request; ``EOFError`` when the client is gone."""
-        n = int.from_bytes(self._recv_exact(8), "little")
+    def read_request(self, idle_timeout: float | None = None) -> protointerface_pb2.Request:
+        """The next request; ``EOFError`` when the client is gone, ``TimeoutError`` when it
+        sent nothing for ``idle_timeout`` seconds."""
+        self.sock.settimeout(idle_timeout)
+        try:
+            first = self._recv_exact(1)
+        finally:
+            self.sock.settimeout(None)
+        n = int.from_bytes(first + self._recv_exact(7), "little")
         if n > _MAX_MESSAGE:
             raise ProtocolError(f"message of {n} bytes is too large")
         request = protointerface_pb2.Request()

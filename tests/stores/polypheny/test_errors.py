@@ -3,6 +3,9 @@ store beneath it) really sends, and the mapping through the real driver."""
 
 from __future__ import annotations
 
+import threading
+from typing import Any
+
 import pytest
 
 from polynom.errors import (
@@ -15,7 +18,7 @@ from polynom.errors import (
 from polynom.stores.polypheny import PolyphenyStore
 from polynom.stores.polypheny.errors import ERRORS, classify
 from polynom.testing import PrismServer
-from tests.stores.polypheny._data import INSERT
+from tests.stores.polypheny._data import COUNT, INSERT, SETUP
 
 # -- the table, row by row ---------------------------------------------------------------------
 
@@ -99,42 +102,57 @@ def test_other_refusals_are_plain_store_errors() -> None:
 # -- through the driver --------------------------------------------------------------------
 
 
-def test_constraint_violations_map_to_polynom_errors(store):
-    with store.connection() as conn:
-        conn.execute(INSERT, ("a", "apple", 1))
-        with pytest.raises(UniqueViolation, match="unique") as info:
-            conn.execute(INSERT, ("b", "apple", 1))
-        assert 'INSERT INTO "shop"."item"' in str(info.value)
+def test_constraint_violations_map_to_polynom_errors():
+    """With Polypheny's unique enforcement on (off by default: core/.../config/
+    RuntimeConfig.java), its refusal is a UniqueViolation."""
+    with PrismServer(unique_constraint_enforcement=True) as srv:
+        store = PolyphenyStore(srv.url)
+        try:
+            store.execute_ddl(SETUP)
+            with store.connection() as conn:
+                conn.execute(INSERT, ("a", "apple", 1))
+                with pytest.raises(UniqueViolation, match="unique constraint `item`") as info:
+                    conn.execute(INSERT, ("b", "apple", 1))
+                assert 'INSERT INTO "shop"."item"' in str(info.value)
+        finally:
+            store.close()
+
+
+def test_a_missing_table_is_a_plain_store_error(store):
     with store.connection() as conn, pytest.raises(StoreError) as info:
         conn.execute('SELECT "nope" FROM "shop"."missing_table"')
     assert type(info.value) is StoreError
     assert "missing_table" in str(info.value)
 
 
-def test_concurrent_writers_conflict():
-    """A write that cannot get the lock another open transaction holds is a ConflictError,
-    not a bare StoreError, so the mapper can tell the user to retry."""
-    from polynom.stores.sqlite import SqliteStore
-
-    backing = SqliteStore("sqlite://", busy_timeout=0.2)
-    try:
-        with PrismServer(backing) as srv:
-            store = PolyphenyStore(srv.url)
-            store.execute_ddl(
-                [
-                    'CREATE RELATIONAL NAMESPACE IF NOT EXISTS "shop"',
-                    'CREATE TABLE "shop"."item" ("_entry_id" VARCHAR(36) NOT NULL, '
-                    '"qty" INTEGER, PRIMARY KEY ("_entry_id"))',
-                ]
-            )
-            update = 'UPDATE "shop"."item" SET "qty" = ? WHERE "_entry_id" = ?'
+def test_a_deadlock_is_a_retryable_conflict_error():
+    """Two transactions that read an entity and then write it deadlock on Polypheny: a
+    shared lock becomes exclusive only for its sole owner (dbms/.../transaction/locking/
+    LockableImpl.java, upgradeToExclusive), and the transaction whose wait closes the cycle
+    is aborted and rolled back. That is a ConflictError, marked retryable."""
+    with PrismServer() as srv:
+        store = PolyphenyStore(srv.url)
+        try:
+            store.execute_ddl(SETUP)
             with store.connection() as first, store.connection() as second:
-                first.execute('INSERT INTO "shop"."item" VALUES (?, ?)', ("a", 1))
+                first.execute(INSERT, ("a", "apple", 1))
                 first.commit()
-                first.execute(update, (2, "a"))  # holds the write lock, uncommitted
-                with pytest.raises(ConflictError, match="conflict"):
+                read, update = COUNT, 'UPDATE "shop"."item" SET "qty" = ? WHERE "_entry_id" = ?'
+                first.execute(read)
+                second.execute(read)
+                done: list[Any] = []
+                waiter = threading.Thread(
+                    target=lambda: done.append(first.execute(update, (2, "a")))
+                )
+                waiter.start()
+                waiter.join(0.3)
+                assert waiter.is_alive()  # waits for second's shared lock
+                with pytest.raises(ConflictError, match="Deadlock detected") as info:
                     second.execute(update, (3, "a"))
+                assert info.value.retryable
+                waiter.join(10)
+                assert done and done[0].rowcount == 1  # second's locks went with its rollback
                 first.commit()
+                assert second.execute('SELECT "qty" FROM "shop"."item"').rows == [(2,)]
+        finally:
             store.close()
-    finally:
-        backing.close()

@@ -10,8 +10,8 @@ import pytest
 
 from polynom.errors import (
     ConfigurationError,
+    NotNullViolation,
     StoreConnectionError,
-    UniqueViolation,
 )
 from polynom.stores import PolyphenyAddress
 from polynom.stores.polypheny import PolyphenyStore
@@ -39,21 +39,33 @@ def test_address_forms():
 
 
 def test_execute_ddl_runs_on_its_own_connection(store, server):
+    """The DDL waits for our open read: CREATE TABLE takes its namespace's lock exclusively
+    (plugins/sql-language/.../ddl/SqlCreateTable.java), and a read holds it shared until its
+    transaction ends (dbms/.../transaction/locking/LockableImpl.java)."""
     with store.connection() as conn:
         conn.execute(INSERT, ("a", "apple", 1))
         conn.commit()
         assert conn.execute(COUNT).rows == [(1,)]  # a transaction is open (a read)
         server.reset_counts()
-        store.execute_ddl(
-            [
-                'CREATE TABLE "shop"."other" ("_entry_id" VARCHAR(36) NOT NULL, '
-                'PRIMARY KEY ("_entry_id"))'
-            ]
+        ddl = threading.Thread(
+            target=store.execute_ddl,
+            args=(
+                [
+                    'CREATE TABLE "shop"."other" ("_entry_id" VARCHAR(36) NOT NULL, '
+                    'PRIMARY KEY ("_entry_id"))'
+                ],
+            ),
         )
+        ddl.start()
+        ddl.join(0.3)
+        assert ddl.is_alive()  # waits for our shared lock on the namespace
         assert conn.dirty  # the DDL did not go through (and commit) our connection
+        conn.rollback()
+        ddl.join(10)
+        assert not ddl.is_alive()
         assert server.request_counts["execute_unparameterized_statement_request"] == 1
-        conn.rollback()  # (SQLite's snapshot predates the table; Polypheny would see it)
         assert conn.execute('SELECT COUNT(*) FROM "shop"."other"').rows == [(0,)]
+        conn.rollback()
     assert store.pool.size == 1  # the DDL connection is the store's own, not pooled
     server.reset_counts()
     store.execute_ddl(['DROP TABLE "shop"."other"'])
@@ -89,9 +101,9 @@ def test_connections_are_returned_on_error_paths(store):
     with pytest.raises(RuntimeError), store.connection() as conn:
         conn.execute(INSERT, ("a", "apple", 1))
         raise RuntimeError("boom")
-    with pytest.raises(UniqueViolation), store.connection() as conn:
+    with pytest.raises(NotNullViolation), store.connection() as conn:
         conn.execute(INSERT, ("a", "apple", 1))
-        conn.execute(INSERT, ("a", "apple", 1))
+        conn.execute(INSERT, ("b", None, 1))
     assert store.pool.idle == store.pool.size == 1
     with store.connection() as conn:
         assert conn.execute(COUNT).rows == [(0,)]  # both transactions were rolled back

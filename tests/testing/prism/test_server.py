@@ -17,15 +17,23 @@ def test_address_and_url(server):
 
 
 def test_concurrent_clients_have_separate_transactions(server):
+    """A reader of an entity another transaction wrote waits for it to end (strict
+    two-phase locking on entities: dbms/.../transaction/locking/LockableImpl.java), so it
+    never sees uncommitted data."""
     a, b = connect(server), connect(server)
     ca, cb = a.cursor(), b.cursor()
     insert(ca, 1, name="uncommitted")
-    cb.execute('SELECT COUNT(*) FROM "app"."item"')
-    assert cb.fetchone()[0] == 0  # a's write is not visible to b
-    b.commit()
+    seen: list = []
+    reader = threading.Thread(
+        target=lambda: (cb.execute('SELECT "name" FROM "app"."item"'), seen.extend(cb.fetchall()))
+    )
+    reader.start()
+    reader.join(0.5)
+    assert reader.is_alive() and not seen  # waits for a's exclusive lock
     a.commit()
-    cb.execute('SELECT "name" FROM "app"."item"')
-    assert cb.fetchall() == [["uncommitted-0"]]
+    reader.join(10)
+    assert seen == [["uncommitted-0"]]
+    b.commit()
     a.close()
     b.close()
 

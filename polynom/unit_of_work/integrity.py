@@ -1,0 +1,167 @@
+"""Declared keys, kept by the mapper where the store does not keep them itself.
+
+A default Polypheny enforces no primary key, ``UNIQUE`` constraint or foreign key
+(Polypheny-DB's ``core/src/main/java/org/polypheny/db/config/RuntimeConfig.java``:
+``uniqueConstraintEnforcement`` and ``foreignKeyEnforcement`` are off) and takes no foreign
+key to its own table (``core/.../catalog/impl/logical/RelationalCatalog.java``). The store
+says so in its :class:`~polynom.stores.base.Capabilities`, and after each write the mapper
+looks itself, in the same transaction: are the keys just written held twice, do the foreign
+keys just written point at entries, does a deleted entry still have children? A violation
+raises the same :class:`~polynom.errors.UniqueViolation` or
+:class:`~polynom.errors.ForeignKeyViolation` the embedded store raises, and the session
+rolls the transaction back.
+
+It looks *after* writing, as Polypheny's own enforcer does: the write has taken the entity's
+exclusive lock, so no other transaction can add a clashing entry before this one ends
+(strict two-phase locking), and reading first would take a shared lock that two writers then
+could not both upgrade. On a store that enforces its keys (the embedded store) nothing here
+runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from polynom.errors import ForeignKeyViolation, UniqueViolation
+from polynom.sql import select as sql_select
+from polynom.sql.names import quote, schema_entity
+
+if TYPE_CHECKING:
+    from polynom.schema.schema import BaseSchema, Field, ForeignKeyField
+    from polynom.unit_of_work.executor import Executor
+
+__all__ = ["check_deleted", "check_written", "needs_checks"]
+
+
+def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _keys_unchecked(executor: Executor, fields: Iterable[Field]) -> list[Field]:
+    """The unique fields (the primary key among them) the store does not enforce."""
+    if executor.capabilities.enforces_unique:
+        return []
+    return [f for f in fields if f.is_primary_key or f.unique]
+
+
+def _references_unchecked(
+    executor: Executor, schema: type[BaseSchema], fields: Iterable[Field]
+) -> list[ForeignKeyField]:
+    """The foreign keys among ``fields`` the store does not enforce."""
+    caps = executor.capabilities
+    found = []
+    for f in fields:
+        if not f.is_foreign_key:
+            continue
+        fk: ForeignKeyField = f  # type: ignore[assignment]
+        if not caps.enforces_foreign_keys or (
+            not caps.self_referencing_fk and fk.referenced_schema is schema
+        ):
+            found.append(fk)
+    return found
+
+
+def needs_checks(executor: Executor, schema: type[BaseSchema], fields: Iterable[Field]) -> bool:
+    """True when writing ``fields`` of ``schema`` needs a look by :func:`check_written`."""
+    caps = executor.capabilities
+    if caps.enforces_unique and caps.enforces_foreign_keys and caps.self_referencing_fk:
+        return False
+    fields = list(fields)
+    return bool(
+        _keys_unchecked(executor, fields) or _references_unchecked(executor, schema, fields)
+    )
+
+
+def check_written(
+    executor: Executor,
+    schema: type[BaseSchema],
+    fields: Sequence[Field],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """After ``rows`` (store values of ``fields``) were inserted into, or set in, ``schema``'s
+    entity: refuse keys held twice and foreign keys that point nowhere."""
+    keys = _keys_unchecked(executor, fields)
+    references = _references_unchecked(executor, schema, fields)
+    if not (keys or references):
+        return
+    table = schema_entity(schema)
+    size = max(1, executor.max_params)
+    position = {f.db_field_name: i for i, f in enumerate(fields)}
+    for field in keys:
+        values = sorted({row[position[field.db_field_name]] for row in rows} - {None}, key=repr)
+        for chunk in _chunks(values, size):
+            column = quote(field.db_field_name)
+            found = executor.execute(
+                sql_select.duplicates(
+                    table, [field.db_field_name], [sql_select.in_list(column, len(chunk))]
+                ),
+                list(chunk),
+            ).rows
+            if found:
+                raise UniqueViolation(
+                    f"unique constraint violated on {schema.qualified_name()}."
+                    f"{field.db_field_name}: an entry with the value {found[0][0]!r} already "
+                    "exists; the transaction was rolled back"
+                )
+    for fk in references:
+        values = sorted({row[position[fk.db_field_name]] for row in rows} - {None}, key=repr)
+        parent = fk.referenced_schema
+        column = quote(fk.referenced_db_field_name)
+        for chunk in _chunks(values, size):
+            present = {
+                r[0]
+                for r in executor.execute(
+                    sql_select.select(
+                        column, schema_entity(parent), [sql_select.in_list(column, len(chunk))]
+                    ),
+                    list(chunk),
+                ).rows
+            }
+            missing = [v for v in chunk if v not in present]
+            if missing:
+                raise ForeignKeyViolation(
+                    f"foreign key violated: {schema.qualified_name()}.{fk.db_field_name} = "
+                    f"{missing[0]!r} references {parent.qualified_name()}, which has no such "
+                    "entry; the transaction was rolled back"
+                )
+
+
+def check_deleted(
+    executor: Executor,
+    schema: type[BaseSchema],
+    rows: Sequence[dict[str, Any]],
+    schemas: Sequence[type[BaseSchema]],
+) -> None:
+    """After entries of ``schema`` (their store values by column) were deleted, or their
+    referenced keys changed: refuse when an entry of ``schemas`` still references one."""
+    caps = executor.capabilities
+    if caps.enforces_foreign_keys and caps.self_referencing_fk:
+        return
+    size = max(1, executor.max_params)
+    for child in schemas:
+        for fk in child.foreign_keys():
+            if fk.referenced_schema is not schema:
+                continue
+            if caps.enforces_foreign_keys and child is not schema:
+                continue  # the store enforces this one
+            key = fk.referenced_db_field_name
+            values = sorted({r.get(key) for r in rows} - {None}, key=repr)
+            column = quote(fk.db_field_name)
+            for chunk in _chunks(values, size):
+                found = executor.execute(
+                    sql_select.select(
+                        column,
+                        schema_entity(child),
+                        [sql_select.in_list(column, len(chunk))],
+                        limit=1,
+                    ),
+                    list(chunk),
+                ).rows
+                if found:
+                    raise ForeignKeyViolation(
+                        f"foreign key violated: {child.qualified_name()}.{fk.db_field_name} = "
+                        f"{found[0][0]!r} references {schema.qualified_name()}, whose entry is "
+                        "gone; the transaction was rolled back"
+                    )
