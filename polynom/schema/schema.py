@@ -37,6 +37,9 @@ class Field:
 
     ``default`` may be a value or a zero-argument callable; a plain value also becomes the
     column's DEFAULT in the store. ``previous_name`` renames the column on migration.
+    ``convert`` lets a migration that changes the field's type change stored values: ``True``
+    for the standard conversion, or a function of one value (see ``docs/guide/migration.md``);
+    without it such a migration is refused.
     """
 
     is_primary_key = False
@@ -51,6 +54,7 @@ class Field:
         unique: bool = False,
         python_field_name: str | None = None,
         previous_name: str | None = None,
+        convert: bool | Callable[[Any], Any] | None = None,
     ) -> None:
         if isinstance(polytype, type) and issubclass(polytype, PolyType):
             polytype = polytype()  # Text and friends may be passed uninstantiated
@@ -67,6 +71,8 @@ class Field:
         self.nullable = nullable
         self.unique = unique
         self.previous_name = previous_name
+        #: How a migration that changes the type converts stored values (not in snapshots).
+        self.convert = convert
         self.default = default
         if default is not None and not callable(default):
             try:
