@@ -7,6 +7,7 @@ and locks :mod:`polynom.config`. Sessions are made inside it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from enum import Enum, auto
@@ -17,19 +18,29 @@ from polynom import config
 from polynom.dump import count_entries
 from polynom.dump import dump as write_dump
 from polynom.dump import load as load_dump
-from polynom.errors import ConfigurationError, SchemaMismatchError, SessionError
-from polynom.migration import Plan, SchemaSnapshot, check_schemas, plan, snapshot_of
+from polynom.errors import (
+    ConfigurationError,
+    PolynomError,
+    SchemaMismatchError,
+    SessionError,
+    StoreConnectionError,
+    StoreError,
+)
+from polynom.migration import SchemaSnapshot, check_schemas, plan, snapshot_of
+from polynom.migration_steps import apply_steps
 from polynom.schema.internal import internal_schemas
-from polynom.schema.schema import BaseSchema, schema_class
+from polynom.schema.schema import ENTRY_ID, BaseSchema, schema_class
 from polynom.schema.schema_registry import registered_schemas, sort_by_dependency
 from polynom.session import Session
 from polynom.sql import ddl
+from polynom.sql import select as sql_select
+from polynom.sql.names import quote, schema_entity
 from polynom.stores import open_store
 
 if TYPE_CHECKING:
     from types import TracebackType
 
-    from polynom.stores.base import Store
+    from polynom.stores.base import Result, Store
 
 __all__ = ["Application"]
 
@@ -165,45 +176,72 @@ class Application:
     # -- schemas -------------------------------------------------------------------------
 
     def _prepare(self) -> None:
-        self.execute_ddl(
-            [ddl.create_namespace(config.get(config.INTERNAL_NAMESPACE))]
-            + [ddl.create_table(s) for s in internal_schemas()]
-        )
+        """Create what is missing, compare with the snapshot, migrate (or refuse to start).
+
+        DDL runs only when something is missing or changes: on Polypheny ``CREATE NAMESPACE``
+        takes the global lock exclusively, even with ``IF NOT EXISTS`` (Polypheny-DB's
+        ``plugins/sql-language/.../ddl/SqlCreateNamespace.java``), so it would wait for every
+        open transaction of the server."""
+        self._create_missing(internal_schemas())
         schemas = self.schemas
         check_schemas(schemas)
         with Session(self) as session:
             stored = SchemaSnapshot.query(session).get(self.app_uuid)
-            the_plan = plan(stored.snapshot if stored else None, schemas)
-            if stored is not None and the_plan.needs_migration and not self.migrate:
-                raise SchemaMismatchError(
-                    f"the schemas of application {self.app_uuid} differ from the stored "
-                    "snapshot; open it with migrate=True to apply:\n  - "
-                    + "\n  - ".join(the_plan.differences),
-                    the_plan.differences,
-                )
-            for check in the_plan.checks:
-                check(session)
-            for statement, params in the_plan.fixes:
-                session.execute(statement, params)
-            session.commit()
-        self._apply(the_plan)
-        with Session(self) as session:
+            stored_snapshot = stored.snapshot if stored else None
+        the_plan = plan(stored_snapshot, schemas)
+        if stored is not None and the_plan.needs_migration and not self.migrate:
+            raise SchemaMismatchError(
+                f"the schemas of application {self.app_uuid} differ from the stored "
+                "snapshot; open it with migrate=True to apply:\n  - "
+                + "\n  - ".join(the_plan.differences),
+                the_plan.differences,
+            )
+        runner = _Runner(self)
+        steps = the_plan.prepare(runner)  # every check against the data, before any change
+        undo = apply_steps(steps, runner, f"migrating application {self.app_uuid}")
+        try:
+            self._create_missing(the_plan.creations)
             current = snapshot_of(schemas)
-            stored = SchemaSnapshot.query(session).get(self.app_uuid)
-            if stored is None:
-                session.add(SchemaSnapshot(_entry_id=self.app_uuid, snapshot=current))
-            elif stored.snapshot != current:
-                stored.snapshot = current
-            session.commit()
+            if stored_snapshot != current:
+                with Session(self) as session:
+                    stored = SchemaSnapshot.query(session).get(self.app_uuid)
+                    if stored is None:
+                        session.add(SchemaSnapshot(_entry_id=self.app_uuid, snapshot=current))
+                    else:
+                        stored.snapshot = current
+                    session.commit()
+        except PolynomError:
+            undo()  # the schema and the data as they were; the snapshot was not written
+            raise
 
-    def _apply(self, the_plan: Plan) -> None:
-        creations = the_plan.creations
-        namespaces = dict.fromkeys(s.namespace() for s in creations)
-        statements = [ddl.create_namespace(ns) for ns in namespaces]
-        statements += [ddl.create_table(s) for s in creations]
-        statements += the_plan.ddl
-        if statements:
-            self.execute_ddl(statements)
+    def _missing(self, schemas: Sequence[type[BaseSchema]]) -> list[type[BaseSchema]]:
+        """The schemas whose entity the store lacks (one cheap query each)."""
+        missing = []
+        for schema in schemas:
+            probe = sql_select.select(quote(ENTRY_ID), schema_entity(schema), limit=1)
+            with self.store.connection() as conn:
+                try:
+                    conn.execute(probe)
+                except StoreConnectionError:
+                    raise
+                except StoreError:
+                    missing.append(schema)
+                finally:
+                    with contextlib.suppress(StoreError):
+                        conn.rollback()
+        return missing
+
+    def _create_missing(self, schemas: Sequence[type[BaseSchema]]) -> None:
+        """Create the entities of ``schemas`` the store lacks (and their namespaces)."""
+        missing = self._missing(schemas)
+        if not missing:
+            return
+        self_references = self.store.capabilities.self_referencing_fk
+        namespaces = dict.fromkeys(s.namespace() for s in missing)
+        self.execute_ddl(
+            [ddl.create_namespace(ns) for ns in namespaces]
+            + [ddl.create_table(s, self_references=self_references) for s in missing]
+        )
 
     def check(self) -> list[str]:
         """The differences between the registered schemas and the stored snapshot."""
@@ -235,3 +273,29 @@ class Application:
 
     def __repr__(self) -> str:
         return f"<Application {self.app_uuid} {self._state.name.lower()}>"
+
+
+class _Runner:
+    """What a migration's steps run on: the application's DDL path, and sessions of its own
+    for the data (each statement committed)."""
+
+    def __init__(self, application: Application) -> None:
+        self._app = application
+
+    def ddl(self, statement: str) -> None:
+        self._app.execute_ddl([statement])
+
+    def dml(self, statement: str, params: Sequence[Any] = ()) -> Result:
+        with Session(self._app) as session:
+            result = session.execute(statement, params)
+            session.commit()
+        return result
+
+    def dml_many(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        with Session(self._app) as session:
+            executor = session.executor
+            if len(rows) == 1:
+                executor.execute(statement, rows[0])
+            elif rows:
+                executor.execute_many(statement, rows)
+            session.commit()

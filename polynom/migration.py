@@ -5,24 +5,33 @@ On start an application compares its registered schemas with the snapshot stored
 difference (added, dropped or renamed fields, renamed entities, nullability, default or
 type changes) is applied, keeping the data, when the application was opened with
 ``migrate=True``; otherwise the application refuses to start and lists the differences.
+
+A migration never changes data without a word: every change is checked against the data
+before anything is changed (a type change that would alter a stored value is refused unless
+the field asks for the conversion with ``convert=``), and it is applied as undoable steps
+(:mod:`polynom.migration_steps`): if one fails, those before it are undone and the schema,
+data and snapshot are as they were, on every store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from polynom import migration_steps as steps
 from polynom.errors import MigrationError, SchemaError
+from polynom.migration_steps import Runner, Step
 from polynom.model.model import BaseModel
 from polynom.schema.internal import SchemaSnapshotSchema
 from polynom.schema.schema import ENTRY_ID, BaseSchema, Field
-from polynom.sql import ddl, dml
+from polynom.sql import ddl
 from polynom.sql import select as sql_select
 from polynom.sql.names import entity, quote, schema_entity
 from polynom.unit_of_work.executor import Statements
 
 __all__ = [
+    "Change",
     "Plan",
     "SchemaSnapshot",
     "SchemaSnapshotSchema",
@@ -33,9 +42,6 @@ __all__ = [
 ]
 
 SNAPSHOT_VERSION = 1
-
-#: A check run before a migration is applied; it raises MigrationError.
-Check = Callable[[Statements], None]
 
 
 class SchemaSnapshot(BaseModel):
@@ -67,23 +73,241 @@ def snapshot_of(schemas: Sequence[type[BaseSchema]]) -> dict[str, Any]:
 
 @dataclass
 class Plan:
-    """What it takes to bring the store in line with the registered schemas."""
+    """What it takes to bring the store in line with the registered schemas.
+
+    ``changes`` are the changes to existing entities, in the order they are applied. Each
+    first looks at the data (:meth:`Change.prepare`: refusing what would lose or silently
+    change data, reading what its undo needs) -- all of them before anything is changed --
+    and then gives the :class:`~polynom.migration_steps.Step` s that apply it.
+    """
 
     creations: list[type[BaseSchema]] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
-    #: DML run before the DDL (filling NULLs before SET NOT NULL), as (sql, params)
-    fixes: list[tuple[str, list[Any]]] = field(default_factory=list)
-    ddl: list[str] = field(default_factory=list)
-    #: checks run before anything is applied; each raises MigrationError
-    checks: list[Check] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
 
     @property
     def needs_migration(self) -> bool:
         return bool(self.differences)
 
+    def prepare(self, runner: Runner) -> list[Step]:
+        """Check every change against the data and return all their steps, in order; raises
+        :class:`MigrationError` (having changed nothing) when one is refused."""
+        steps: list[Step] = []
+        for change in self.changes:
+            steps.extend(change.prepare(runner))
+        return steps
+
+
+class Change:
+    """One change of an existing entity (see :class:`Plan`)."""
+
+    def prepare(self, runner: Runner) -> list[Step]:
+        raise NotImplementedError
+
+
+@dataclass
+class _Ddl(Change):
+    """A DDL statement that needs no look at the data, and its inverse."""
+
+    statement: str
+    undo: str | None
+
+    def prepare(self, runner: Runner) -> list[Step]:
+        return [steps.ddl_step(self.statement, self.undo)]
+
+
+@dataclass
+class _AddColumn(Change):
+    """A new field: added nullable, filled with its default, then given its default and
+    made required -- the only way Polypheny takes a required field (it refuses ``ADD COLUMN
+    ... NOT NULL`` without a default, even on an empty entity, and the defaults of most
+    types: ``DdlManagerImpl.createColumn``, ``AbstractJdbcStore.java``)."""
+
+    name: str
+    old_table: str
+    table: str
+    field: Field
+
+    def prepare(self, runner: Runner) -> list[Step]:
+        f, column = self.field, self.field.db_field_name
+        default = f.static_default
+        if not f.nullable and default is None:
+            count = runner.dml(sql_select.count(self.old_table)).rows[0][0]
+            if count:
+                raise MigrationError(
+                    f"{self.name}: the new required field {column} needs a default, since the "
+                    f"entity already has {count} entries"
+                )
+        found = [steps.add_column_step(self.table, column, f.polytype.sql_type)]
+        if default is not None:
+            found.append(steps.fill_step(self.table, column, f.polytype.to_db(default), None))
+            literal = f.polytype.sql_literal(default)
+            found.append(
+                steps.ddl_step(
+                    ddl.set_column_default(self.table, column, literal),
+                    ddl.drop_column_default(self.table, column),
+                )
+            )
+        if not f.nullable:
+            found.append(
+                steps.ddl_step(
+                    ddl.set_not_null(self.table, column), ddl.drop_not_null(self.table, column)
+                )
+            )
+        return found
+
+
+@dataclass
+class _Required(Change):
+    """A field that becomes required: its NULLs filled from its default, or refused when
+    it has none -- checked here, since Polypheny's ``SET NOT NULL`` never looks at the data
+    (``DdlManagerImpl.setColumnNullable``)."""
+
+    label: str
+    old_table: str
+    old_column: str
+    table: str
+    field: Field
+
+    def prepare(self, runner: Runner) -> list[Step]:
+        column = self.field.db_field_name
+        nulls = [
+            entry
+            for entry, value in steps.read_column(runner, self.old_table, self.old_column)
+            if value is None
+        ]
+        default = self.field.static_default
+        found = []
+        if nulls:
+            if default is None:
+                raise MigrationError(
+                    f"{self.label} cannot become NOT NULL: {len(nulls)} entries have no value; "
+                    "give the field a default or fill the values first"
+                )
+            value = self.field.polytype.to_db(default)
+            found.append(steps.fill_step(self.table, column, value, nulls))
+        found.append(
+            steps.ddl_step(
+                ddl.set_not_null(self.table, column), ddl.drop_not_null(self.table, column)
+            )
+        )
+        return found
+
+
+@dataclass
+class _TypeChange(Change):
+    """A field's type changes. Every stored value is converted in Python first; a value
+    that would change (``Decimal(10, 2)`` -> ``Decimal(10, 1)`` turns 1.25 into 1.3) refuses
+    the migration, naming the field and the value, unless the field says ``convert=`` (see
+    :func:`~polynom.migration_steps.conversion`). After ``SET TYPE`` the converted values are
+    written, so the store holds exactly what the model reads (no later update then finds a
+    stored value it did not expect)."""
+
+    label: str
+    old_table: str
+    old_column: str
+    table: str
+    field: Field
+    old_sql_type: str
+    old_polytype: Any
+    set_type: bool
+
+    def prepare(self, runner: Runner) -> list[Step]:
+        f, column = self.field, self.field.db_field_name
+        convert = getattr(f, "convert", None)
+        converter = steps.conversion(self.old_polytype, f.polytype, convert)
+        saved = steps.read_column(runner, self.old_table, self.old_column)
+        converted: list[tuple[str, Any]] = []
+        before: list[tuple[str, Any]] = []  # changed values the old type holds too
+        for entry, raw in saved:
+            if raw is None:
+                continue
+            try:
+                value, changed = converter(raw)
+            except (ValueError, TypeError, ArithmeticError) as exc:
+                if convert is None:
+                    raise self._would_change(entry, raw, str(exc)) from None
+                raise MigrationError(
+                    f"{self.label}: entry {entry}: {exc}; the migration was not applied"
+                ) from None
+            if changed and convert is None:
+                raise self._would_change(entry, raw, f"it would read {_short(value)}")
+            converted.append((entry, value))
+            if changed and self._old_holds(value):
+                before.append((entry, value))
+        found = []
+        if before:
+            found.append(
+                steps.rewrite_step(
+                    self.old_table,
+                    self.old_column,
+                    before,
+                    f"write the {len(before)} converted values of {column}",
+                    undo=saved,
+                )
+            )
+        if self.set_type:
+            found.append(
+                steps.set_type_step(
+                    self.table, column, self.old_sql_type, f.polytype.sql_type, saved
+                )
+            )
+        found.append(steps.settle_step(self.table, column, converted))
+        return found
+
+    def _old_holds(self, store_value: Any) -> bool:
+        """Whether the old type takes a converted value (it is written before the type
+        changes, so the store's own conversion cannot refuse it)."""
+        old = self.old_polytype
+        if old is None:
+            return False
+        try:
+            old.validate(self.field.polytype.from_db(store_value))
+        except (TypeError, ValueError, ArithmeticError):
+            return False
+        return True
+
+    def _would_change(self, entry: str, raw: Any, why: str) -> MigrationError:
+        return MigrationError(
+            f"{self.label}: changing the type would change stored values, e.g. {_short(raw)} "
+            f"of entry {entry} ({why}); the migration was not applied. Declare the field with "
+            "convert=True (or a function) to convert them"
+        )
+
+
+@dataclass
+class _DropColumn(Change):
+    """A field removed: its values are read first, so that undoing the migration can put
+    the column back as it was."""
+
+    old_table: str
+    table: str
+    column: str
+    before: dict[str, Any]
+
+    def prepare(self, runner: Runner) -> list[Step]:
+        saved = steps.read_column(runner, self.old_table, self.column)
+        return [steps.drop_column_step(self.table, self.column, self.before, saved)]
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _literal(polytype: Any, description: dict[str, Any]) -> str | None:
+    """The SQL literal of a snapshot's default (``description["default"]``), or None."""
+    default = description.get("default")
+    if default is None or polytype is None:
+        return None
+    try:
+        return str(polytype.sql_literal(polytype.from_json(default)))
+    except (TypeError, ValueError):
+        return None
+
 
 def plan(stored: dict[str, Any] | None, schemas: Sequence[type[BaseSchema]]) -> Plan:
-    """Compare a stored snapshot with the schemas and plan the DDL."""
+    """Compare a stored snapshot with the schemas and plan the changes."""
     result = Plan()
     old_entities: dict[str, Any] = dict((stored or {}).get("entities", {}))
     for schema in schemas:
@@ -95,7 +319,12 @@ def plan(stored: dict[str, Any] | None, schemas: Sequence[type[BaseSchema]]) -> 
         if previous and previous in old_entities:
             result.differences.append(f"entity {previous} renamed to {key}")
             old_table = entity(schema.namespace(), schema.previous_name or "")
-            result.ddl.append(ddl.rename_table(old_table, schema.entity_name))
+            result.changes.append(
+                _Ddl(
+                    ddl.rename_table(old_table, schema.entity_name),
+                    ddl.rename_table(schema_entity(schema), schema.previous_name or ""),
+                )
+            )
             _plan_fields(result, schema, old_entities.pop(previous), old_table)
             continue
         result.creations.append(schema)
@@ -109,12 +338,16 @@ def plan(stored: dict[str, Any] | None, schemas: Sequence[type[BaseSchema]]) -> 
 def _plan_fields(
     result: Plan, schema: type[BaseSchema], old: dict[str, Any], old_table: str | None = None
 ) -> None:
-    """Plan field changes; checks and fixes run before the DDL, so they use the old names."""
+    """Plan field changes; what a change reads first uses the old names (nothing has been
+    renamed then), what it changes the new ones."""
     table = schema_entity(schema)
     old_table = old_table or table
     name = schema.qualified_name()
     old_fields = {f["name"]: f for f in old["fields"]}
-    renames, adds, alters, drops = [], [], [], []
+    renames: list[Change] = []
+    adds: list[Change] = []
+    alters: list[Change] = []
+    drops: list[Change] = []
     for current in schema.all_fields():
         desc = current.describe()
         before = old_fields.pop(current.db_field_name, None)
@@ -125,7 +358,12 @@ def _plan_fields(
             result.differences.append(
                 f"{name}: field {current.previous_name} renamed to {current.db_field_name}"
             )
-            renames.append(ddl.rename_column(table, current.previous_name, current.db_field_name))
+            renames.append(
+                _Ddl(
+                    ddl.rename_column(table, current.previous_name, current.db_field_name),
+                    ddl.rename_column(table, current.db_field_name, current.previous_name),
+                )
+            )
         if before is None:
             if current.is_foreign_key:
                 raise MigrationError(
@@ -136,17 +374,17 @@ def _plan_fields(
             result.differences.append(
                 f"{name}: field {current.db_field_name} added ({current.polytype.sql_type})"
             )
-            adds.append(ddl.add_column(table, current))
-            if not current.nullable and current.static_default is None:
-                result.checks.append(_must_be_empty(old_table, name, current.db_field_name))
+            adds.append(_AddColumn(name, old_table, table, current))
             continue
         alters.extend(
             _plan_alter(result, table, name, current, desc, before, old_table, old_column)
         )
-    for gone in old_fields:
+    for gone, before in old_fields.items():
         result.differences.append(f"{name}: field {gone} dropped (its data is deleted)")
-        drops.append(ddl.drop_column(table, gone))
-    result.ddl.extend([*renames, *adds, *alters, *drops])
+        described = dict(before)
+        described["default_literal"] = _literal(steps.polytype_of(before.get("polytype")), before)
+        drops.append(_DropColumn(old_table, table, gone, described))
+    result.changes.extend([*renames, *adds, *alters, *drops])
 
 
 def _plan_alter(
@@ -158,10 +396,10 @@ def _plan_alter(
     before: dict[str, Any],
     old_table: str,
     old_column: str,
-) -> list[str]:
+) -> list[Change]:
     column = current.db_field_name
     label = f"{name}: field {current.db_field_name}"
-    changes: list[str] = []
+    changes: list[Change] = []
     if desc["references"] != before.get("references"):
         raise MigrationError(
             f"{label}: its foreign key changed ({before.get('references')} -> "
@@ -176,63 +414,56 @@ def _plan_alter(
         result.differences.append(
             f"{label} type changed {before.get('sql_type')} -> {desc['sql_type']}"
         )
-        if desc["sql_type"] != before.get("sql_type"):
-            changes.append(ddl.set_column_type(table, column, current.polytype.sql_type))
+        changes.append(
+            _TypeChange(
+                label,
+                old_table,
+                old_column,
+                table,
+                current,
+                str(before.get("sql_type")),
+                steps.polytype_of(before.get("polytype")),
+                desc["sql_type"] != before.get("sql_type"),
+            )
+        )
     if desc["default"] != before.get("default"):
         result.differences.append(
             f"{label} default changed {before.get('default')!r} -> {desc['default']!r}"
         )
+        old_literal = _literal(steps.polytype_of(before.get("polytype")), before)
+        undo = (
+            ddl.drop_column_default(table, column)
+            if old_literal is None
+            else ddl.set_column_default(table, column, old_literal)
+        )
         if current.static_default is None:
-            changes.append(ddl.drop_column_default(table, column))
+            changes.append(_Ddl(ddl.drop_column_default(table, column), undo))
         else:
             literal = current.polytype.sql_literal(current.static_default)
-            changes.append(ddl.set_column_default(table, column, literal))
+            changes.append(_Ddl(ddl.set_column_default(table, column, literal), undo))
     if desc["nullable"] != before.get("nullable"):
         result.differences.append(
             f"{label} {'became nullable' if desc['nullable'] else 'became required (NOT NULL)'}"
         )
         if desc["nullable"]:
-            changes.append(ddl.drop_not_null(table, column))
+            changes.append(_Ddl(ddl.drop_not_null(table, column), ddl.set_not_null(table, column)))
         else:
-            if current.static_default is not None:
-                result.fixes.append(
-                    (
-                        dml.fill_nulls(old_table, old_column),
-                        [current.polytype.to_db(current.static_default)],
-                    )
-                )
-            else:
-                result.checks.append(_no_nulls(old_table, label, old_column))
-            changes.append(ddl.set_not_null(table, column))
+            changes.append(_Required(label, old_table, old_column, table, current))
     return changes
 
 
-def _no_nulls(table: str, label: str, column: str) -> Check:
-    def check(statements: Statements) -> None:
-        rows = statements.execute(sql_select.count(table, [f"{quote(column)} IS NULL"])).rows
-        if rows[0][0]:
-            raise MigrationError(
-                f"{label} cannot become NOT NULL: {rows[0][0]} entries have no value; give the "
-                "field a default or fill the values first"
-            )
-
-    return check
-
-
-def _must_be_empty(table: str, name: str, column: str) -> Check:
-    def check(statements: Statements) -> None:
-        rows = statements.execute(sql_select.count(table)).rows
-        if rows[0][0]:
-            raise MigrationError(
-                f"{name}: the new required field {column} needs a default, since the entity "
-                f"already has {rows[0][0]} entries"
-            )
-
-    return check
+#: Namespace names Polypheny refuses (Polypheny-DB's ``core/.../ddl/DdlManager.java``,
+#: ``blockedNamespaceNames``).
+BLOCKED_NAMESPACES = frozenset({"namespace", "db", "schema", "graph", "database"})
 
 
 def check_schemas(schemas: Sequence[type[BaseSchema]]) -> None:
-    """Reject two schemas mapping the same entity."""
+    """Reject two schemas mapping the same entity, and names Polypheny cannot keep apart.
+
+    Polypheny lower-cases namespace names, and table and column names in its (always
+    case-insensitive) relational namespaces, even when quoted (Polypheny-DB's
+    ``dbms/.../ddl/DdlManagerImpl.java``, ``adjustNameIfNeeded``): ``Bike`` and ``bike`` are
+    one entity there, on every store here too."""
     seen: dict[str, type[BaseSchema]] = {}
     for schema in schemas:
         key = schema.qualified_name()
@@ -242,3 +473,24 @@ def check_schemas(schemas: Sequence[type[BaseSchema]]) -> None:
                 "application the schemas it manages with schemas=[...]"
             )
         seen[key] = schema
+        if schema.namespace().lower() in BLOCKED_NAMESPACES:
+            raise SchemaError(
+                f"{schema.__name__}: Polypheny does not allow a namespace named "
+                f"{schema.namespace()!r}; choose another namespace_name"
+            )
+        columns: dict[str, str] = {}
+        for f in schema.all_fields():
+            other = columns.setdefault(f.db_field_name.lower(), f.db_field_name)
+            if other != f.db_field_name:
+                raise SchemaError(
+                    f"{schema.__name__}: the fields {other!r} and {f.db_field_name!r} differ only "
+                    "in case, which Polypheny does not tell apart"
+                )
+    folded: dict[str, str] = {}
+    for key in seen:
+        other = folded.setdefault(key.lower(), key)
+        if other != key:
+            raise SchemaError(
+                f"the entities {other} and {key} differ only in case, which Polypheny does not "
+                "tell apart (it lower-cases names)"
+            )

@@ -51,8 +51,12 @@ def column_definition(field: Field) -> str:
     return " ".join(parts)
 
 
-def create_table(schema: type[BaseSchema]) -> str:
-    """The entity with its columns, primary key, unique columns and foreign keys."""
+def create_table(schema: type[BaseSchema], *, self_references: bool = True) -> str:
+    """The entity with its columns, primary key, unique columns and foreign keys.
+
+    Without ``self_references`` a foreign key to the entity's own table is left out (the
+    store refuses it -- Polypheny: ``RelationalCatalog.java``, ``addForeignKey`` -- and the
+    mapper keeps it instead)."""
     fields = schema.all_fields()
     items = [column_definition(f) for f in fields]
     keys = [quote(f.db_field_name) for f in fields if f.is_primary_key]
@@ -61,6 +65,8 @@ def create_table(schema: type[BaseSchema]) -> str:
         f"UNIQUE ({quote(f.db_field_name)})" for f in fields if f.unique and not f.is_primary_key
     )
     for fk in schema.foreign_keys():
+        if not self_references and fk.referenced_schema is schema:
+            continue
         target = entity(fk.referenced_namespace_name, fk.referenced_entity_name)
         items.append(
             f"FOREIGN KEY ({quote(fk.db_field_name)}) REFERENCES {target} "
