@@ -210,11 +210,11 @@ def load(
                 except (ValueError, KeyError, TypeError):
                     raise DumpError(f"{path}, line {number}: not a dump entry") from None
                 if entity != batch_entity or len(batch) >= _PAGE:
-                    _write(executor, by_name.get(batch_entity), batch, progress)
+                    _write(executor, by_name.get(batch_entity), batch, progress, replace, path)
                     batch, batch_entity = [], entity
                 batch.append(_decode(schema, values, path, number))
                 total += 1
-            _write(executor, by_name.get(batch_entity), batch, progress)
+            _write(executor, by_name.get(batch_entity), batch, progress, replace, path)
         transaction.commit()
     except DumpError:
         raise
@@ -260,13 +260,37 @@ def _decode(schema: type[BaseSchema], values: list[Any], path: Path, number: int
 
 
 def _write(
-    executor: Executor, schema: type[BaseSchema] | None, rows: list[list[Any]], progress: Progress
+    executor: Executor,
+    schema: type[BaseSchema] | None,
+    rows: list[list[Any]],
+    progress: Progress,
+    replace: bool,
+    path: Path,
 ) -> None:
     if schema is None or not rows:
         return
+    if not replace:
+        _refuse_existing(executor, schema, [row[0] for row in rows], path)
     insert_rows(executor, schema, rows)
     if progress is not None:
         progress(schema.qualified_name(), len(rows))
+
+
+def _refuse_existing(
+    executor: Executor, schema: type[BaseSchema], ids: list[Any], path: Path
+) -> None:
+    """Refuse a dump whose entries already exist -- asked of the store, whatever it
+    enforces (a default Polypheny keeps no primary key: a second copy would be stored)."""
+    key = quote(ENTRY_ID)
+    found = executor.execute(
+        sql_select.select(key, schema_entity(schema), [sql_select.in_list(key, len(ids))], limit=1),
+        ids,
+    ).rows
+    if found:
+        raise DumpError(
+            f"{path}: entry {found[0][0]} of {schema.qualified_name()} already exists; nothing "
+            "was written (load with replace to replace the application's entries)"
+        )
 
 
 def _clear(executor: Executor, app_uuid: str, schemas: Schemas) -> None:
