@@ -10,18 +10,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from polydatum import DataManager
 from werkzeug.local import LocalStack
 
 from polynom.middleware import ChangelogMiddleware, TransactionMiddleware
 from polynom.resources import ConnectionResource, SessionResource
+from polynom.retry import retry_on_conflict
 
 if TYPE_CHECKING:
     from polynom.application import Application
 
-__all__ = ["create_data_manager"]
+__all__ = ["create_data_manager", "run_in_context"]
+
+T = TypeVar("T")
 
 
 def create_data_manager(
@@ -59,3 +62,29 @@ def create_data_manager(
     if services:
         dm.register_services(**services)
     return dm
+
+
+def run_in_context(
+    dm: Any,
+    work: Callable[..., T],
+    *args: Any,
+    meta: Mapping[str, Any] | None = None,
+    attempts: int = 5,
+    **kwargs: Any,
+) -> T:
+    """``work(ctx, *args, **kwargs)`` in a context of its own, committed when it returns --
+    and, when it loses a conflict (a retryable polynom error), run again in a fresh context,
+    up to ``attempts`` runs in all (:func:`polynom.retry.retry_on_conflict`)::
+
+        def restock(ctx, entry_id, n):
+            bike = ctx.dal.bikes.get_or_raise(entry_id)
+            return ctx.dal.bikes.update(entry_id, stock=bike.stock + n)
+
+        run_in_context(dm, restock, bike_id, 1, meta={"user": "alice"})
+    """
+
+    def attempt() -> T:
+        with dm.context(meta=dict(meta) if meta is not None else None) as ctx:
+            return work(ctx, *args, **kwargs)
+
+    return retry_on_conflict(attempt, attempts=attempts)()

@@ -29,6 +29,7 @@ from celery.signals import before_task_publish
 from polydatum import DataManager
 
 from polynom.errors import ConfigurationError
+from polynom.retry import retry_on_conflict
 
 __all__ = ["CONF_KEY", "USER_HEADER", "DalTask", "apply_async_as", "init_celery"]
 
@@ -60,6 +61,10 @@ class DalTask(Task):
 
     #: A DataManager or a zero-argument factory; ``None`` means the app's (``init_celery``).
     data_manager: DataManagerSource = None
+    #: How many times a run that lost a conflict (a retryable polynom error, such as the
+    #: ``ConflictError`` of a deadlock Polypheny broke) runs again at once, each time in a
+    #: fresh context: ``@app.task(base=DalTask, conflict_retries=3)``. 0: never.
+    conflict_retries: int = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         dm = self.get_data_manager()
@@ -67,12 +72,26 @@ class DalTask(Task):
         if request.called_directly:
             if dm.get_active_context() is not None:
                 return super().__call__(*args, **kwargs)
-            with dm.context(meta=self._meta(request)):
-                return super().__call__(*args, **kwargs)
+
+            def direct() -> Any:
+                with dm.context(meta=self._meta(request)):
+                    return super(DalTask, self).__call__(*args, **kwargs)
+
+            return self._retrying(direct)
+
         # Run by a worker or apply(): the tracer has pushed the request already, so call
         # run() (Task.__call__ would push a second, empty request).
-        with dm.context(meta=self._meta(request)):
-            return self.run(*args, **kwargs)
+        def run() -> Any:
+            with dm.context(meta=self._meta(request)):
+                return self.run(*args, **kwargs)
+
+        return self._retrying(run)
+
+    def _retrying(self, attempt: Callable[[], Any]) -> Any:
+        retries = self.conflict_retries
+        if not retries:
+            return attempt()
+        return retry_on_conflict(attempt, attempts=retries + 1)()
 
     def get_data_manager(self) -> Any:
         """The data manager this task runs with (created on first use from a factory)."""

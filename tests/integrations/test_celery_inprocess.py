@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from celery import Celery
 
-from polynom.errors import ConfigurationError
+from polynom.errors import ConfigurationError, ConflictError
 from polynom.integrations.celery import DalTask, apply_async_as, init_celery
 from tests.integrations.conftest import stored_names
 
@@ -110,3 +110,23 @@ def test_redis_unreachable_is_a_clear_skip_reason():
 
     reason = _redis_reachable("redis://127.0.0.1:1/0")
     assert reason is not None and "not reachable" in reason
+
+
+def test_a_task_with_conflict_retries_runs_again_in_a_fresh_context(
+    celery_app, polynom_data_manager
+):
+    """conflict_retries: a run that lost a conflict (retryable) runs again at once, in a
+    new context; the lost run's writes were rolled back."""
+    runs: list[Any] = []
+
+    @celery_app.task(base=DalTask, bind=True, conflict_retries=2)
+    def create(self: DalTask, name: str) -> int:
+        runs.append(self.context)
+        self.dal.bikes.create(name=f"{name}-{len(runs)}")
+        if len(runs) == 1:
+            raise ConflictError("another session changed it")
+        return len(runs)
+
+    assert create.apply(("t",)).get() == 2
+    assert runs[0] is not runs[1]
+    assert stored_names(polynom_data_manager) == ["t-2"]
