@@ -224,6 +224,7 @@ class BaseSchema:
     fields: ClassVar[list[Field]] = []
 
     _pn_fields: ClassVar[tuple[Field, ...]]
+    _pn_source: ClassVar[list[Field] | None] = None
     _pn_by_db: ClassVar[dict[str, Field]]
     _pn_by_py: ClassVar[dict[str, Field]]
 
@@ -238,8 +239,10 @@ class BaseSchema:
 
     @classmethod
     def all_fields(cls) -> tuple[Field, ...]:
-        """Every field, the hidden ``_entry_id`` first."""
-        if not cls._pn_fields:
+        """Every field, the hidden ``_entry_id`` first (read again when ``fields`` was set
+        anew: a self-referencing schema sets them after the class exists, since a
+        ``ForeignKeyField`` needs the schema it references)."""
+        if not cls._pn_fields or cls._pn_source is not cls.fields:
             cls._prepare()
         return cls._pn_fields
 
@@ -280,6 +283,7 @@ class BaseSchema:
             by_py[field.python_field_name] = field
         cls._pn_by_db, cls._pn_by_py = by_db, by_py
         cls._pn_fields = tuple(fields)
+        cls._pn_source = cls.fields
 
     # PolyNOM 0.3 names
     @classmethod
