@@ -171,3 +171,54 @@ def test_a_replaced_child_is_deleted_with_delete_orphan(app):
         session.commit()
     with Session(app) as session:
         assert [p.label for p in Part.query(session).all()] == ["lamp"]
+
+
+def test_a_self_referencing_relationship_works_on_every_store(store_url):
+    """Polypheny refuses a foreign key to its own table (core/.../catalog/impl/logical/
+    RelationalCatalog.java, addForeignKey): there the constraint is left out of the DDL and
+    the mapper keeps it; the embedded store keeps it itself. Same behaviour everywhere."""
+    import uuid
+
+    from polynom.application import Application
+    from polynom.model.model import BaseModel
+    from polynom.model.model_registry import polynom_model
+    from polynom.model.relationship import Relationship
+    from polynom.schema.field import Field, ForeignKeyField
+    from polynom.schema.polytypes import VarChar
+    from polynom.schema.schema import BaseSchema
+    from polynom.testing import isolated_registry
+
+    with isolated_registry():
+
+        class NodeSchema(BaseSchema):
+            entity_name = "node"
+            namespace_name = "tree"
+
+        NodeSchema.fields = [
+            Field("name", VarChar(20)),
+            ForeignKeyField("parent_id", NodeSchema),
+        ]
+
+        @polynom_model
+        class Node(BaseModel):
+            schema = NodeSchema
+            parent = Relationship("Node")
+
+        with Application(str(uuid.uuid4()), store_url, schemas=[NodeSchema]) as app:
+            with Session(app) as session:
+                root = Node(name="root")
+                leaf = Node(name="leaf", parent=root)
+                session.add(leaf)  # the cascade adds root
+                session.commit()
+            with Session(app) as session:
+                loaded = Node.query(session).filter_by(name="leaf").first()
+                assert loaded.parent.name == "root"
+                session.add(Node(name="orphan", parent_id="no-such-node"))
+                with pytest.raises(ForeignKeyViolation):
+                    session.commit()
+            with Session(app) as session:
+                session.delete(Node.query(session).filter_by(name="root").first())
+                with pytest.raises(ForeignKeyViolation):
+                    session.commit()  # the leaf still points at it
+            with Session(app) as session:
+                assert sorted(n.name for n in Node.query(session).all()) == ["leaf", "root"]

@@ -278,3 +278,27 @@ def test_session_query_get_and_what_it_holds(app):
         assert session.get(Bike, bike._entry_id) is None
         with pytest.raises(SessionError, match="not in this session"):
             session.expunge(bike)
+
+
+def test_no_lost_update_after_a_ddl_ended_the_transaction(app):
+    """A DDL statement commits the transaction it runs in (Polypheny-DB's core/.../
+    processing/Processor.java; the embedded store does the same), and so releases the
+    session's read locks: another session can then change the entries it read. The batch
+    of updates written afterwards must still find that out -- on Polypheny a batch answers
+    the number of rows sent, not matched (plugins/jdbc-adapter-framework/.../
+    ResultSetEnumerable.java), so its count cannot tell."""
+    bikes = _add_bikes(app, 3)
+    with Session(app) as first:
+        loaded = Bike.query(first).order_by("brand").all()
+        first.execute('CREATE RELATIONAL NAMESPACE IF NOT EXISTS "scratch"')
+        with Session(app) as second:
+            for bike in Bike.query(second).all():
+                bike.price = 99
+            second.commit()
+        for bike in loaded:
+            bike.price = 1
+        with pytest.raises(ConflictError, match="3 of 3 updated entries"):
+            first.commit()
+    with Session(app) as session:
+        assert {b.price for b in Bike.query(session).all()} == {Decimal("99.00")}
+    assert len(bikes) == 3

@@ -413,3 +413,30 @@ def test_named_parameters_are_adapted_too(store: SqliteStore) -> None:
             {"id": "n", "name": "named", "price": Decimal("2.50")},  # type: ignore[arg-type]
         )
         assert conn.execute('SELECT "price" FROM "shop"."bike"').rows == [(Decimal("2.50"),)]
+
+
+def test_timestamp_and_time_columns_keep_their_precision_when_written(store) -> None:
+    """Polypheny keeps no milliseconds in a TIMESTAMP(0) (it holds what the type holds:
+    PolyTimestamp, core/.../type/PolyType.java MAX_DATETIME_PRECISION = 3); neither does the
+    embedded store, whoever writes the value."""
+    import datetime as dt
+
+    store.execute_ddl(
+        [
+            'CREATE RELATIONAL NAMESPACE "p"',
+            'CREATE TABLE "p"."t" ("a" TIMESTAMP(0), "b" TIMESTAMP(3), "c" TIME(0), "d" INTEGER)',
+        ]
+    )
+    moment = dt.datetime(2024, 5, 1, 12, 0, 0, 987654, tzinfo=dt.UTC)
+    with store.connection() as conn:
+        conn.execute(
+            'INSERT INTO "p"."t" ("a", "b", "c", "d") VALUES (?, ?, ?, ?)',
+            [moment, moment, moment.time(), 1],
+        )
+        conn.execute('UPDATE "p"."t" SET "c" = ? WHERE "d" = ?', [dt.time(1, 2, 3, 456), 1])
+        (row,) = conn.execute('SELECT "a", "b", "c" FROM "p"."t"').rows
+        assert row == (
+            moment.replace(microsecond=0),
+            moment.replace(microsecond=987000),
+            dt.time(1, 2, 3),
+        )
