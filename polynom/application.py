@@ -17,7 +17,12 @@ from polynom import config
 from polynom.dump import count_entries
 from polynom.dump import dump as write_dump
 from polynom.dump import load as load_dump
-from polynom.errors import ConfigurationError, SchemaMismatchError, SessionError
+from polynom.errors import (
+    ApplicationStateError,
+    ConfigurationError,
+    SchemaMismatchError,
+    SessionError,
+)
 from polynom.migration import Plan, SchemaSnapshot, check_schemas, plan, snapshot_of
 from polynom.schema.internal import internal_schemas
 from polynom.schema.schema import BaseSchema, schema_class
@@ -96,8 +101,15 @@ class Application:
     def store(self) -> Store:
         """The store the application works on (its connection pool)."""
         if self._store is None:
-            raise SessionError('the application must be activated with a "with" block first')
+            self._require_active()
+        assert self._store is not None
         return self._store
+
+    def _require_active(self) -> None:
+        if self._state is not _ApplicationState.ACTIVE or self._store is None:
+            raise SessionError(
+                f'Application {self.app_uuid} must first be activated by using it in a "with" block'
+            )
 
     @property
     def schemas(self) -> list[type[BaseSchema]]:
@@ -107,7 +119,7 @@ class Application:
 
     def __enter__(self) -> Application:
         if self._state is not _ApplicationState.INITIALIZED:
-            raise SessionError("an Application can be entered once; create a new one")
+            raise ApplicationStateError("an Application can be entered once; create a new one")
         config.lock()
         self._locked = True
         try:
@@ -207,6 +219,7 @@ class Application:
 
     def check(self) -> list[str]:
         """The differences between the registered schemas and the stored snapshot."""
+        self._require_active()
         with Session(self) as session:
             stored = SchemaSnapshot.query(session).get(self.app_uuid)
         return plan(stored.snapshot if stored else None, self.schemas).differences
@@ -215,11 +228,13 @@ class Application:
 
     def dump(self, path: str | Path, progress: Callable[[str, int], None] | None = None) -> int:
         """Write every entry of the application to ``path``; returns how many."""
+        self._require_active()
         with Session(self) as session:
             return write_dump(session, self.app_uuid, self.schemas, Path(path), progress)
 
     def count_entries(self) -> int:
         """How many entries a dump of the application holds (its changelog rows included)."""
+        self._require_active()
         with Session(self) as session:
             return sum(count_entries(session, self.app_uuid, self.schemas))
 
@@ -230,6 +245,7 @@ class Application:
         progress: Callable[[str, int], None] | None = None,
     ) -> int:
         """Load a dump written by :meth:`dump`; all or nothing. Returns how many entries."""
+        self._require_active()
         with Session(self) as session:
             return load_dump(session, self.app_uuid, self.schemas, Path(path), replace, progress)
 

@@ -21,7 +21,14 @@ from collections.abc import Iterable, Sequence
 from enum import Enum, auto
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from polynom.errors import DetachedModelError, PolynomError, SessionError, StoreError
+from polynom.errors import (
+    ApplicationStateError,
+    ForeignModelError,
+    PolynomError,
+    RelationshipTypeError,
+    SessionError,
+    StoreError,
+)
 from polynom.model.model import BaseModel
 from polynom.model.state import DELETED, PENDING, STATE_KEY, InstanceState, Tracker
 from polynom.query import Query, get_by_id
@@ -105,7 +112,7 @@ class Session:
         connection: StoreConnection | None = None,
     ) -> None:
         if not application.is_active:
-            raise SessionError(
+            raise ApplicationStateError(
                 "the application must be active (inside `with app:`) to open a session"
             )
         self._app = application
@@ -124,7 +131,10 @@ class Session:
 
     def __enter__(self) -> Session:
         if self._state is _COMPLETED:
-            raise SessionError("this session has ended; open a new Session")
+            raise SessionError(
+                f"the completed Session {self.session_id} ({self._outcome}) cannot be entered "
+                "again; open a new Session"
+            )
         self._state = _ACTIVE
         self.is_active = True
         return self
@@ -161,10 +171,17 @@ class Session:
     def _require_active(self) -> None:
         if self._state is _ACTIVE:
             return
+        # The wording keeps PolyNOM 0.3's phrases ("must first be activated", "completed
+        # Session"), which its users' tests match; ours adds how the session ended.
         if self._state is _INITIALIZED:
-            raise SessionError('the session must be activated with a "with" block first')
+            raise SessionError(
+                f'Session {self.session_id} must first be activated by using it in a "with" block'
+            )
         if self._state is _COMPLETED:
-            raise SessionError(f"the session has ended ({self._outcome}); open a new Session")
+            raise SessionError(
+                f"this operation cannot be performed by the completed Session {self.session_id} "
+                f"({self._outcome}); open a new Session"
+            )
 
     @property
     def connection(self) -> StoreConnection:
@@ -279,7 +296,7 @@ class Session:
             state.tracking = tracking
             return
         if owner is not None:
-            raise DetachedModelError(self._foreign_message(model, owner))
+            raise ForeignModelError(self._foreign_message(model, owner))
         uow = self.unit_of_work
         mapper = type(model).__mapper__
         key = (mapper.schema, d[ENTRY_ID])
@@ -325,7 +342,7 @@ class Session:
                     f"{type(model).__name__} {model.__dict__.get(ENTRY_ID)} is not in this "
                     "session; query it in this session before deleting it"
                 )
-            raise DetachedModelError(self._foreign_message(model, owner))
+            raise ForeignModelError(self._foreign_message(model, owner))
         # Load everything the delete cascades to first: loading may flush, and nothing may be
         # marked deleted (and so written) before its children are known.
         uow = self.unit_of_work
@@ -377,7 +394,9 @@ class Session:
         self._require_active()
         rel = type(parent).__mapper__.relationships.get(attr_name)
         if rel is None:
-            raise SessionError(f"{type(parent).__name__} has no relationship {attr_name!r}")
+            raise RelationshipTypeError(
+                f"{type(parent).__name__}.{attr_name} is not a Relationship field"
+            )
         if rel.scalar:
             setattr(parent, attr_name, None)
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from polynom.errors import DetachedModelError, SchemaError, ValidationError
+from polynom.errors import DetachedModelError, SchemaError, ValidationError, ValidationTypeError
 from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState
 from polynom.schema.schema import ENTRY_ID
 from polynom.sql.expression import Column
@@ -62,7 +62,9 @@ class FieldAttribute:
             try:
                 value = self.polytype.validate(value)
             except (TypeError, ValueError) as exc:
-                raise ValidationError(
+                # a wrong *type* is also a TypeError (what PolyNOM users catch), a bad value not
+                error = ValidationTypeError if isinstance(exc, TypeError) else ValidationError
+                raise error(
                     f"{type(obj).__name__}.{self.name}: invalid value {value!r}: {exc}",
                     model=type(obj).__name__,
                     field=self.name,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, ClassVar, TypeVar
 
-from polynom.errors import SchemaError, ValidationError
+from polynom.errors import SchemaError, ValidationTypeError
 from polynom.model.mapper import (
     EntryIdAttribute,
     FieldAttribute,
@@ -96,7 +96,7 @@ class BaseModel:
                 setattr(self, name, value)
             else:
                 known = ", ".join(mapper.field_names())
-                raise ValidationError(
+                raise ValidationTypeError(
                     f"{cls.__name__} has no field {name!r} (fields: {known})",
                     model=cls.__name__,
                     field=name,
