@@ -17,6 +17,8 @@ import json as _json
 import struct
 from typing import Any, ClassVar
 
+from polynom.schema.polynom03_values import PolyNOMCodec, TemporalCodec
+
 __all__ = [
     "BigInt",
     "Boolean",
@@ -41,8 +43,8 @@ __all__ = [
 _UTC = _dt.UTC
 
 
-class PolyType:
-    """Base class of every polytype."""
+class PolyType(PolyNOMCodec):
+    """Base class of every polytype (with PolyNOM 0.3's private codec methods too)."""
 
     #: True when values can change in place (a dict in a Json field) and so need snapshots.
     mutable: ClassVar[bool] = False
@@ -107,6 +109,11 @@ class PolyType:
         args = {k: v for k, v in self.describe().items() if k != "type"}
         inner = ", ".join(f"{k}={v!r}" for k, v in args.items())
         return f"{type(self).__name__}({inner})"
+
+
+#: PolyNOM 0.3's names for the bases of its polytypes (its users and tests import them).
+_BaseType = PolyNOMCodec
+_TemporalBaseType = TemporalCodec
 
 
 def _type_error(expected: str, value: Any) -> TypeError:
