@@ -133,6 +133,11 @@ class RelationshipTypeError(RelationshipError, TypeError):
     """A relationship was given an object of the wrong class (PolyNOM: ``TypeError``)."""
 
 
+class MissingBackrefError(RelationshipError, AttributeError):
+    """The object a relationship was set to lacks the ``back_populates`` attribute
+    (PolyNOM: ``AttributeError``)."""
+
+
 class NotFound(PolynomError, LookupError):
     """An entry that must exist does not (Polydatum's convention)."""
 

@@ -8,17 +8,26 @@ a query column: ``Bike.price > 100``.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any, ClassVar, TypeVar
 
-from polynom.errors import SchemaError, ValidationTypeError
+from polynom.errors import DetachedModelError, SchemaError, ValidationTypeError
 from polynom.model.mapper import (
     EntryIdAttribute,
     FieldAttribute,
     ModelMapper,
     RelationshipAttribute,
 )
-from polynom.model.state import STATE_KEY, Tracker
+from polynom.model.state import (
+    DELETED,
+    PENDING,
+    PERSISTENT,
+    STATE_KEY,
+    TRANSIENT,
+    InstanceState,
+    Tracker,
+)
 from polynom.schema.schema import ENTRY_ID, BaseSchema, schema_class
 from polynom.schema.schema_registry import polynom_schema
 
@@ -118,12 +127,83 @@ class BaseModel:
         d = self.__dict__
         return {name: d.get(name) for name in type(self).__mapper__.attributes}
 
-    def _diff(self) -> dict[str, tuple[Any, Any]]:
-        """Changed fields since load or last flush: ``{name: (old, new)}`` (PolyNOM's name)."""
+    # -- PolyNOM 0.3's bookkeeping names (its users and tests read them) -------------------
+
+    @property
+    def _is_active(self) -> bool:
+        """False once the model is detached (its session ended) or deleted in its session."""
+        state: InstanceState | None = self.__dict__.get(STATE_KEY)
+        if state is None:
+            return True
+        tracker = state.tracker
+        if tracker is not None and not tracker.is_active:
+            return False
+        return state.status is not DELETED
+
+    def _baseline(self) -> dict[str, Any]:
+        """The field values the model is compared with: as stored (loaded or last flushed) for
+        a persistent model, "nothing stored yet" (all None) for a new one unless
+        ``_update_snapshot()`` was called."""
         d = self.__dict__
-        state = d.get(STATE_KEY)
-        changes = (state.changes if state is not None else None) or {}
-        return {k: (old, d.get(k)) for k, old in changes.items() if old != d.get(k)}
+        attributes = type(self).__mapper__.attributes
+        state: InstanceState | None = d.get(STATE_KEY)
+        if state is None or state.status is PENDING:
+            return {name: d.get(name) if name == ENTRY_ID else None for name in attributes}
+        if state.status is TRANSIENT:  # _update_snapshot() was called on a new model
+            return dict(state.changes or {})
+        baseline = {name: d.get(name) for name in attributes}
+        if state.mutable:  # fields changed in place (a dict in a Json field) since then
+            for name, stored in state.mutable.items():
+                baseline[name] = attributes[name].polytype.from_db(stored)
+        baseline.update(state.changes or {})
+        return baseline
+
+    @property
+    def _snapshot(self) -> dict[str, Any]:
+        """A copy of the values :meth:`_diff` compares with, by Python name."""
+        return copy.deepcopy(self._baseline())
+
+    def _diff(self) -> dict[str, tuple[Any, Any]]:
+        """The fields that differ from :attr:`_snapshot`: ``{name: (old, new)}``.
+
+        For a new model that is every field with a value; for a stored one, what changed
+        since it was loaded or last flushed. Raises ``DetachedModelError`` (an
+        ``AttributeError``) once the model is no longer mapped, as PolyNOM does.
+        """
+        if not self._is_active:
+            raise DetachedModelError(
+                f"{type(self).__name__} {self.__dict__.get(ENTRY_ID)} is no longer mapped: its "
+                "session has ended or it was deleted"
+            )
+        d = self.__dict__
+        return {
+            name: (old, d.get(name))
+            for name, old in self._baseline().items()
+            if old != d.get(name) and name != ENTRY_ID
+        }
+
+    def _update_snapshot(self) -> None:
+        """Make the current values the ones :meth:`_diff` compares with.
+
+        On a stored model in a session this forgets the pending changes (the session will not
+        write them), as in PolyNOM; on a model added but not yet written it does nothing (the
+        insert writes every field).
+        """
+        d = self.__dict__
+        state: InstanceState | None = d.get(STATE_KEY)
+        mapper = type(self).__mapper__
+        if state is None or (state.status is TRANSIENT and state.tracker is None):
+            state = state or InstanceState(None, TRANSIENT)
+            state.changes = {name: copy.deepcopy(d.get(name)) for name in mapper.attributes}
+            d[STATE_KEY] = state
+        elif state.status is PERSISTENT and self._is_active:
+            state.changes = None
+            if state.mutable is not None:
+                state.mutable = {
+                    a.name: a.polytype.to_db(d.get(a.name))
+                    for a in mapper.columns
+                    if a.name in state.mutable
+                }
 
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if k != ENTRY_ID)
