@@ -30,7 +30,7 @@ from polynom.errors import (
     StoreError,
 )
 from polynom.model.model import BaseModel
-from polynom.model.state import DELETED, PENDING, STATE_KEY, InstanceState, Tracker
+from polynom.model.state import DELETED, PENDING, PERSISTENT, STATE_KEY, InstanceState, Tracker
 from polynom.query import Query, get_by_id
 from polynom.schema.internal import ChangeLogSchema
 from polynom.schema.schema import ENTRY_ID, BaseSchema
@@ -332,7 +332,12 @@ class Session:
             self.add(model)
 
     def delete(self, model: BaseModel) -> None:
-        """Mark a model for deletion on the next flush (cascading where configured)."""
+        """Mark a model for deletion on the next flush (cascading where configured).
+
+        A stored model whose session has ended is taken into this one first (as PolyNOM 0.3
+        and SQLAlchemy allow); the delete is then checked like any other, so an entry that is
+        gone already is a ``ConflictError``.
+        """
         self._require_active()
         state: InstanceState | None = model.__dict__.get(STATE_KEY)
         owner = None if state is None else state.tracker
@@ -342,12 +347,34 @@ class Session:
                     f"{type(model).__name__} {model.__dict__.get(ENTRY_ID)} is not in this "
                     "session; query it in this session before deleting it"
                 )
-            raise ForeignModelError(self._foreign_message(model, owner))
+            if owner.is_active or state is None or state.status is not PERSISTENT:
+                raise ForeignModelError(self._foreign_message(model, owner))
+            model = self._adopt_detached(model)
         # Load everything the delete cascades to first: loading may flush, and nothing may be
         # marked deleted (and so written) before its children are known.
         uow = self.unit_of_work
         for target in self._delete_closure(model):
             uow.mark_deleted(target)
+
+    def _adopt_detached(self, model: BaseModel) -> BaseModel:
+        """A stored model of an ended session as this session's (its held object, if any)."""
+        uow = self.unit_of_work
+        mapper = type(model).__mapper__
+        key = (mapper.schema, model.__dict__[ENTRY_ID])
+        held = uow.identity_map.get(key)
+        if held is not None:
+            return held
+        state = new_state(InstanceState)  # InstanceState(self, PERSISTENT), see add()
+        state.tracker = self
+        state.status = PERSISTENT
+        state.tracking = True
+        state.changes = None
+        state.mutable = None
+        model.__dict__[STATE_KEY] = state
+        uow.identity_map[key] = model
+        if mapper.mutable_columns:
+            uow.watch(model)
+        return model
 
     def _delete_closure(self, model: BaseModel) -> list[BaseModel]:
         """``model`` and every model a ``delete`` cascade reaches from it, not yet deleted."""
