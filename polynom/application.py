@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from polynom import config
+from polynom.changelog import upgrade_statements
+from polynom.dump import FORMAT as DUMP_FORMAT
 from polynom.dump import count_entries
 from polynom.dump import dump as write_dump
 from polynom.dump import load as load_dump
@@ -181,6 +183,10 @@ class Application:
             [ddl.create_namespace(config.get(config.INTERNAL_NAMESPACE))]
             + [ddl.create_table(s) for s in internal_schemas()]
         )
+        with self.store.connection() as conn:  # a change_log PolyNOM 0.3 made: add our columns
+            upgrade = upgrade_statements(conn)
+        if upgrade:
+            self.execute_ddl(upgrade)
         schemas = self.schemas
         check_schemas(schemas)
         with Session(self) as session:
@@ -226,11 +232,17 @@ class Application:
 
     # -- dump / load ---------------------------------------------------------------------
 
-    def dump(self, path: str | Path, progress: Callable[[str, int], None] | None = None) -> int:
-        """Write every entry of the application to ``path``; returns how many."""
+    def dump(
+        self,
+        path: str | Path,
+        progress: Callable[[str, int], None] | None = None,
+        format: str = DUMP_FORMAT,
+    ) -> int:
+        """Write every entry of the application (and its changelog) to ``path``; returns how
+        many. ``format="polynom03"`` writes PolyNOM 0.3's SQL format, which it can load."""
         self._require_active()
         with Session(self) as session:
-            return write_dump(session, self.app_uuid, self.schemas, Path(path), progress)
+            return write_dump(session, self.app_uuid, self.schemas, Path(path), progress, format)
 
     def count_entries(self) -> int:
         """How many entries a dump of the application holds (its changelog rows included)."""
@@ -241,10 +253,16 @@ class Application:
     def load(
         self,
         path: str | Path,
-        replace: bool = False,
+        replace: bool = True,
         progress: Callable[[str, int], None] | None = None,
     ) -> int:
-        """Load a dump written by :meth:`dump`; all or nothing. Returns how many entries."""
+        """Load a dump -- polynom's or PolyNOM 0.3's -- all or nothing; returns how many
+        entries.
+
+        As in PolyNOM, the application's entries and changelog are replaced by the dump's
+        (in the same transaction, so a dump that fails to load changes nothing);
+        ``replace=False`` keeps them and refuses entries that exist already.
+        """
         self._require_active()
         with Session(self) as session:
             return load_dump(session, self.app_uuid, self.schemas, Path(path), replace, progress)

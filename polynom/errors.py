@@ -168,5 +168,9 @@ class DumpError(PolynomError, ValueError):
         self.line = line
 
 
+class ExistingEntriesError(DumpError):
+    """A dump's entries are in the store already (load with ``replace`` to replace them)."""
+
+
 class DumpSchemaError(DumpError, RuntimeError):
     """A dump's schema does not fit the application's (PolyNOM: ``RuntimeError``)."""

@@ -78,7 +78,7 @@ def test_failed_load_leaves_store_unchanged(app, tmp_path):
         s.add(Bike(brand="extra"))
         s.commit()
     with pytest.raises(DumpError, match="nothing was written"):
-        app.load(path)  # clashes with existing entries
+        app.load(path, replace=False)  # clashes with existing entries
     with Session(app) as s:
         assert Bike.query(s).count() == 2
     app.load(path, replace=True)
