@@ -169,7 +169,14 @@ class DumpError(PolynomError, ValueError):
 
 
 class ExistingEntriesError(DumpError):
-    """A dump's entries are in the store already (load with ``replace`` to replace them)."""
+    """A dump's entries are in the store already (load with ``replace`` to replace them).
+
+    ``detail`` says which, in the store's words.
+    """
+
+    def __init__(self, message: str, *, detail: str = "", line: int | None = None) -> None:
+        super().__init__(message, line=line)
+        self.detail = detail
 
 
 class DumpSchemaError(DumpError, RuntimeError):

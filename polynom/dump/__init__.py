@@ -239,7 +239,8 @@ def load(
         raise ExistingEntriesError(
             f"{path}: entries of the dump clash with entries already in the store ({what}); "
             "nothing was written -- load with replace=True to replace the application's "
-            "entries"
+            "entries",
+            detail=what,
         ) from exc
     except PolynomError as exc:
         raise DumpError(f"loading {path} failed and nothing was written: {exc}") from exc

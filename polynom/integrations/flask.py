@@ -378,9 +378,12 @@ def _cli_defaults(ext: PolynomFlask) -> dict[str, Any]:
     application = ext.application
     if application is None:
         raise click.UsageError("the app's PolynomFlask has no Application to manage")
+    schemas = application.schemas
     defaults: dict[str, Any] = {
         "app_uuid": application.app_uuid,
-        "models": sorted({schema.__module__ for schema in application.schemas}),
+        "models": sorted({schema.__module__ for schema in schemas}),
+        # the entities the Application manages (its schemas=[...]), not every registered one
+        "entities": [schema.qualified_name() for schema in schemas],
     }
     url = _address_url(application)
     if url is not None:
