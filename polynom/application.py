@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from polynom import config
 from polynom.changelog import upgrade_statements
+from polynom.container import deploy_polypheny, remove_container, stop_container
 from polynom.dump import FORMAT as DUMP_FORMAT
 from polynom.dump import count_entries
 from polynom.dump import dump as write_dump
@@ -31,7 +32,7 @@ from polynom.schema.schema import BaseSchema, schema_class
 from polynom.schema.schema_registry import registered_schemas, sort_by_dependency
 from polynom.session import Session
 from polynom.sql import ddl
-from polynom.stores import open_store
+from polynom.stores import PolyphenyAddress, open_store, parse_address
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -56,6 +57,10 @@ class Application:
     for Polypheny, ``"sqlite:///file.db"`` or ``"sqlite://"`` (in memory) for the embedded
     store; omitted, ``POLYNOM_URL`` or else ``sqlite:///polynom.db``. ``schemas`` limits the
     entities the application manages (default: every registered schema).
+
+    ``use_docker=True`` starts (or creates) a Polypheny container through the Docker SDK when
+    the application starts, as PolyNOM 0.3 does; ``stop_container`` / ``remove_container``
+    stop / remove it when it closes (:mod:`polynom.container`).
     """
 
     def __init__(
@@ -76,16 +81,25 @@ class Application:
             raise ConfigurationError(
                 f"app_uuid must be a string of 1-36 characters, got {app_uuid!r}"
             )
-        if use_docker:
-            raise ConfigurationError(
-                "use_docker=True is not supported: start Polypheny yourself (or use the "
-                "polypheny_url fixture of polynom.testing) and pass its address"
-            )
+        self.use_docker = use_docker
+        self.stop_container = stop_container
+        self.remove_container = remove_container
         self.app_uuid = app_uuid
         self.address = address
         self.user = user if user is not None else config.get(config.DEFAULT_USER)
         self.password = password if password is not None else config.get(config.DEFAULT_PASS)
         self.transport = transport or config.get(config.DEFAULT_TRANSPORT)
+        self._docker_address: PolyphenyAddress | None = None
+        if use_docker:
+            parsed = parse_address(
+                address, user=self.user, password=self.password, transport=self.transport
+            )
+            if not isinstance(parsed, PolyphenyAddress):
+                raise ConfigurationError(
+                    f"use_docker=True starts a Polypheny container; {address!r} is not a "
+                    "Polypheny address (give its host and port, e.g. ('localhost', 20590))"
+                )
+            self._docker_address = parsed
         self.migrate = migrate
         self.log_statements = log_statements
         self._schemas = [schema_class(s) for s in schemas] if schemas is not None else None
@@ -125,6 +139,9 @@ class Application:
         config.lock()
         self._locked = True
         try:
+            docker = self._docker_address
+            if docker is not None:  # as PolyNOM 0.3: start the container, wait for Prism
+                deploy_polypheny(docker.target, docker.user, docker.password, docker.transport)
             self._store = open_store(
                 self.address,
                 user=self.user,
@@ -155,9 +172,15 @@ class Application:
             if store is not None:
                 store.close()
         finally:
-            if self._locked:
-                self._locked = False
-                config.unlock()
+            try:
+                if self.use_docker and self.stop_container:
+                    stop_container()
+                if self.use_docker and self.remove_container:
+                    remove_container()
+            finally:
+                if self._locked:
+                    self._locked = False
+                    config.unlock()
 
     def create_session(self, log_user: str | None = None) -> Session:
         """A new session of this application."""
@@ -168,7 +191,13 @@ class Application:
     def log_statement(self, statement: str, params: Sequence[Any] = ()) -> None:
         """Log a statement on ``polynom.statements`` when ``log_statements`` is on."""
         if self.log_statements:
-            _statements.info("[%s] %s %r", self.app_uuid, statement, list(params))
+            _statements.info(
+                "[%s] %s %r",
+                self.app_uuid,
+                statement,
+                list(params),
+                extra={"app_uuid": self.app_uuid},
+            )
 
     def execute_ddl(self, statements: Sequence[str]) -> None:
         """Run DDL outside any data transaction."""

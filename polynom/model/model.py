@@ -205,6 +205,25 @@ class BaseModel:
                     if a.name in state.mutable
                 }
 
+    def _to_dict(self) -> dict[str, Any]:
+        """The fields by db name, as PolyNOM 0.3 handed them to the driver."""
+        d = self.__dict__
+        return {
+            a.field.db_field_name: a.polytype._to_prism_serializable(d.get(a.name))
+            for a in type(self).__mapper__.columns
+        }
+
+    @classmethod
+    def _from_dict(cls: type[M], row: dict[str, Any]) -> M:
+        """A model from a row by db name, through the class's own ``__init__`` (PolyNOM 0.3's
+        way of building models; polynom's queries build them without ``__init__``)."""
+        values = {
+            a.name: a.polytype._from_prism_serializable(row[a.field.db_field_name])
+            for a in cls.__mapper__.columns
+            if a.field.db_field_name in row
+        }
+        return cls(**values)
+
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if k != ENTRY_ID)
         return f"<{type(self).__name__} {self.__dict__.get(ENTRY_ID)} {values}>"
