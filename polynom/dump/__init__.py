@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -235,7 +236,7 @@ def load(
     except DumpError:
         raise
     except IntegrityError as exc:
-        what = str(exc).split("; statement:", 1)[0]  # the store's words, not its SQL
+        what = re.split(r"; statement:| \[SQL:", str(exc), maxsplit=1)[0]  # not its SQL
         raise ExistingEntriesError(
             f"{path}: entries of the dump clash with entries already in the store ({what}); "
             "nothing was written -- load with replace=True to replace the application's "
