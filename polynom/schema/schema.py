@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from polynom import config
 from polynom.errors import SchemaError
 from polynom.schema.polytypes import PolyType, VarChar
+from polynom.schema.validation import INVALID, short_repr
 
 __all__ = [
     "ENTRY_ID",
@@ -71,8 +72,11 @@ class Field:
         if default is not None and not callable(default):
             try:
                 self.default = polytype.validate(default)
-            except (TypeError, ValueError) as exc:
-                raise SchemaError(f"field {db_field_name!r}: default {default!r} {exc}") from None
+                polytype.sql_literal(self.default)  # it becomes the column's DEFAULT
+            except INVALID as exc:
+                raise SchemaError(
+                    f"field {db_field_name!r}: default {short_repr(default)} {exc}"
+                ) from None
 
     # PolyNOM spells these with a leading underscore; keep both working.
     @property
@@ -92,7 +96,15 @@ class Field:
         default = self.default
         if callable(default):
             value = default()
-            return None if value is None else self.polytype.validate(value)
+            if value is None:
+                return None
+            try:
+                return self.polytype.validate(value)
+            except INVALID as exc:
+                raise SchemaError(
+                    f"field {self.python_field_name!r}: its default {short_repr(default)} "
+                    f"returned {short_repr(value)}: {exc}"
+                ) from None
         return default
 
     @property
