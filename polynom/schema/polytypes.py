@@ -662,10 +662,15 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+#: Strict JSON: no NaN or infinities; non-ASCII kept, so a lone surrogate shows (made once:
+#: ``json.dumps`` with options builds an encoder per call).
+_JSON_ENCODER = _json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
 def _json_text(value: Any) -> str:
     """``value`` as JSON text that every store holds, or ``TypeError``/``ValueError``."""
     try:
-        text = _json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text = _JSON_ENCODER.encode(value)
     except RecursionError:
         raise ValueError("is nested too deeply to be written as JSON") from None
     except ValueError as exc:
@@ -698,9 +703,12 @@ class Json(PolyType):
     def validate(self, value: Any) -> Any:
         text = _json_text(value)
         try:
-            return _json.loads(text, object_pairs_hook=_json_object)
+            normal = _json.loads(text)
+            if normal != value:  # normalised (tuples, keys): look for keys that collided
+                normal = _json.loads(text, object_pairs_hook=_json_object)
         except RecursionError:
             raise ValueError("is nested too deeply to be read back from JSON") from None
+        return normal
 
     def to_db(self, value: Any) -> Any:
         return None if value is None else _json.dumps(value)
