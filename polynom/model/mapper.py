@@ -70,15 +70,17 @@ class FieldAttribute:
             state.before_write(obj, self.name, d.get(self.name))
         d[self.name] = value
 
-    def check(self, value: Any) -> Any:
-        """``value`` as this field holds it, or a ``ValidationError`` naming model and field;
-        changes nothing (a service checks a value before it touches a model)."""
+    def check(self, value: Any, model: type | None = None) -> Any:
+        """``value`` as this field holds it, or a ``ValidationError`` naming the model
+        (``model``, by default the class that declares the field) and the field; changes
+        nothing (a service checks a value before it touches a model)."""
         if value is None:
             return None
         try:
             return self.polytype.validate(value)
         except INVALID as exc:
-            raise invalid_value(self.owner.__name__, self.name, value, exc) from None
+            name = (model or self.owner).__name__
+            raise invalid_value(name, self.name, value, exc) from None
 
     def check_in_place(self, obj: Any) -> None:
         """Validate a value that may have changed in place (a dict in a ``Json`` field) and
@@ -115,7 +117,7 @@ class EntryIdAttribute(FieldAttribute):
                 field=ENTRY_ID,
                 value=value,
             )
-        d[ENTRY_ID] = self.check(value)  # VarChar(36): the length and text rules of any field
+        d[ENTRY_ID] = self.check(value, type(obj))  # VarChar(36): the rules of any field
 
 
 class RelationshipAttribute:

@@ -218,7 +218,7 @@ class ModelService(Service, Generic[M]):
                 )
         obj = self.get_or_raise(entry_id)
         foreign_keys = {
-            name: attribute.check(value)
+            name: attribute.check(value, model)
             for name, value in changes.items()
             if (attribute := mapper.attributes.get(name)) is not None
             and attribute.field.is_foreign_key

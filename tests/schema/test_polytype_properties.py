@@ -32,6 +32,9 @@ from tests.models import Color, Everything
 #: Examples hypothesis tries per polytype and store kind.
 EXAMPLES = 60
 
+# shapely warns when it builds a geometry from NaN coordinates (which Geometry refuses)
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+
 _SETTINGS = settings(
     max_examples=EXAMPLES,
     deadline=None,
