@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 from polynom import config
 from polynom.errors import SchemaError
 from polynom.schema.polytypes import PolyType, VarChar
+from polynom.schema.validation import INVALID, short_repr
 
 __all__ = [
     "ENTRY_ID",
@@ -115,15 +116,26 @@ class Field(BaseField):
         if default is not None and not callable(default):
             try:
                 self.default = polytype.validate(default)
-            except (TypeError, ValueError) as exc:
-                raise SchemaError(f"field {db_field_name!r}: default {default!r} {exc}") from None
+                polytype.sql_literal(self.default)  # it becomes the column's DEFAULT
+            except INVALID as exc:
+                raise SchemaError(
+                    f"field {db_field_name!r}: default {short_repr(default)} {exc}"
+                ) from None
 
     def make_default(self) -> Any:
         """The value a new model gets when the field is not given."""
         default = self.default
         if callable(default):
             value = default()
-            return None if value is None else self.polytype.validate(value)
+            if value is None:
+                return None
+            try:
+                return self.polytype.validate(value)
+            except INVALID as exc:
+                raise SchemaError(
+                    f"field {self.python_field_name!r}: its default {short_repr(default)} "
+                    f"returned {short_repr(value)}: {exc}"
+                ) from None
         return default
 
     @property

@@ -90,7 +90,7 @@ def test_real_is_rounded_to_single_precision():
         ("tinyint", 128, "out of range"),
         ("boolean", 1, "expected bool"),
         ("decimal", Decimal("1.00001"), "more than 4 digits after the point"),
-        ("decimal", Decimal("123456789.5"), "more than 12 digits"),
+        ("decimal", Decimal("123456789.5"), "at most 8 digits before the point"),
         ("decimal", "abc", "not a decimal"),
         ("date", dt.datetime(2020, 1, 1), "expected datetime.date"),
         ("enum", "GREEN", "not a member of Color"),
