@@ -178,7 +178,12 @@ def _target(
         _echo_statements()
     _check_address(target)
     import_models(target.models)
-    target.schemas()  # refuse unknown --entities before anything is opened
+    from polynom.errors import PolynomError
+
+    try:
+        target.schemas()  # refuse unknown --entities (or a foreign-key cycle) before opening
+    except PolynomError as exc:
+        raise UsageFailure(str(exc)) from None
     return target
 
 
