@@ -66,6 +66,11 @@ class NotNullViolation(IntegrityError):
     """A column that requires a value got NULL."""
 
 
+class StoredValueError(StoreError, ValueError):
+    """A value the store holds does not fit its field's type: written outside this schema,
+    or an enum member that was removed since."""
+
+
 class ConflictError(StoreError):
     """Another session changed or deleted the same entry first (optimistic concurrency)."""
 

@@ -26,6 +26,7 @@ import math
 import struct
 from typing import Any, ClassVar
 
+from polynom.errors import StoredValueError
 from polynom.schema.polynom03_values import PolyNOMCodec, TemporalCodec
 
 __all__ = [
@@ -749,7 +750,16 @@ class PolyEnum(PolyType):
         return None if value is None else value.name
 
     def from_db(self, value: Any) -> Any:
-        return None if value is None else self.python_enum[value]
+        if value is None:
+            return None
+        try:
+            return self.python_enum[value]
+        except KeyError:
+            members = ", ".join(self.python_enum.__members__)
+            raise StoredValueError(
+                f"PolyEnum({self.python_enum.__name__}): the store holds {value!r}, which is not "
+                f"a member ({members}); add the member back, or update those entries first"
+            ) from None
 
     to_json = to_db
     from_json = from_db
