@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from polynom import config
+from polynom.changelog import upgrade_statements
+from polynom.container import deploy_polypheny, remove_container, stop_container
+from polynom.dump import FORMAT as DUMP_FORMAT
 from polynom.dump import count_entries
 from polynom.dump import dump as write_dump
 from polynom.dump import load as load_dump
 from polynom.errors import (
+    ApplicationStateError,
     ConfigurationError,
     PolynomError,
     SchemaMismatchError,
@@ -35,7 +39,7 @@ from polynom.session import Session
 from polynom.sql import ddl
 from polynom.sql import select as sql_select
 from polynom.sql.names import quote, schema_entity
-from polynom.stores import open_store
+from polynom.stores import PolyphenyAddress, open_store, parse_address
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -60,6 +64,10 @@ class Application:
     for Polypheny, ``"sqlite:///file.db"`` or ``"sqlite://"`` (in memory) for the embedded
     store; omitted, ``POLYNOM_URL`` or else ``sqlite:///polynom.db``. ``schemas`` limits the
     entities the application manages (default: every registered schema).
+
+    ``use_docker=True`` starts (or creates) a Polypheny container through the Docker SDK when
+    the application starts, as PolyNOM 0.3 does; ``stop_container`` / ``remove_container``
+    stop / remove it when it closes (:mod:`polynom.container`).
     """
 
     def __init__(
@@ -80,16 +88,25 @@ class Application:
             raise ConfigurationError(
                 f"app_uuid must be a string of 1-36 characters, got {app_uuid!r}"
             )
-        if use_docker:
-            raise ConfigurationError(
-                "use_docker=True is not supported: start Polypheny yourself (or use the "
-                "polypheny_url fixture of polynom.testing) and pass its address"
-            )
+        self.use_docker = use_docker
+        self.stop_container = stop_container
+        self.remove_container = remove_container
         self.app_uuid = app_uuid
         self.address = address
         self.user = user if user is not None else config.get(config.DEFAULT_USER)
         self.password = password if password is not None else config.get(config.DEFAULT_PASS)
         self.transport = transport or config.get(config.DEFAULT_TRANSPORT)
+        self._docker_address: PolyphenyAddress | None = None
+        if use_docker:
+            parsed = parse_address(
+                address, user=self.user, password=self.password, transport=self.transport
+            )
+            if not isinstance(parsed, PolyphenyAddress):
+                raise ConfigurationError(
+                    f"use_docker=True starts a Polypheny container; {address!r} is not a "
+                    "Polypheny address (give its host and port, e.g. ('localhost', 20590))"
+                )
+            self._docker_address = parsed
         self.migrate = migrate
         self.log_statements = log_statements
         self._schemas = [schema_class(s) for s in schemas] if schemas is not None else None
@@ -107,8 +124,15 @@ class Application:
     def store(self) -> Store:
         """The store the application works on (its connection pool)."""
         if self._store is None:
-            raise SessionError('the application must be activated with a "with" block first')
+            self._require_active()
+        assert self._store is not None
         return self._store
+
+    def _require_active(self) -> None:
+        if self._state is not _ApplicationState.ACTIVE or self._store is None:
+            raise SessionError(
+                f'Application {self.app_uuid} must first be activated by using it in a "with" block'
+            )
 
     @property
     def schemas(self) -> list[type[BaseSchema]]:
@@ -118,10 +142,13 @@ class Application:
 
     def __enter__(self) -> Application:
         if self._state is not _ApplicationState.INITIALIZED:
-            raise SessionError("an Application can be entered once; create a new one")
+            raise ApplicationStateError("an Application can be entered once; create a new one")
         config.lock()
         self._locked = True
         try:
+            docker = self._docker_address
+            if docker is not None:  # as PolyNOM 0.3: start the container, wait for Prism
+                deploy_polypheny(docker.target, docker.user, docker.password, docker.transport)
             self._store = open_store(
                 self.address,
                 user=self.user,
@@ -152,9 +179,15 @@ class Application:
             if store is not None:
                 store.close()
         finally:
-            if self._locked:
-                self._locked = False
-                config.unlock()
+            try:
+                if self.use_docker and self.stop_container:
+                    stop_container()
+                if self.use_docker and self.remove_container:
+                    remove_container()
+            finally:
+                if self._locked:
+                    self._locked = False
+                    config.unlock()
 
     def create_session(self, log_user: str | None = None) -> Session:
         """A new session of this application."""
@@ -165,7 +198,13 @@ class Application:
     def log_statement(self, statement: str, params: Sequence[Any] = ()) -> None:
         """Log a statement on ``polynom.statements`` when ``log_statements`` is on."""
         if self.log_statements:
-            _statements.info("[%s] %s %r", self.app_uuid, statement, list(params))
+            _statements.info(
+                "[%s] %s %r",
+                self.app_uuid,
+                statement,
+                list(params),
+                extra={"app_uuid": self.app_uuid},
+            )
 
     def execute_ddl(self, statements: Sequence[str]) -> None:
         """Run DDL outside any data transaction."""
@@ -183,6 +222,10 @@ class Application:
         ``plugins/sql-language/.../ddl/SqlCreateNamespace.java``), so it would wait for every
         open transaction of the server."""
         self._create_missing(internal_schemas())
+        with self.store.connection() as conn:  # a change_log PolyNOM 0.3 made: add our columns
+            upgrade = upgrade_statements(conn)
+        if upgrade:
+            self.execute_ddl(upgrade)
         schemas = self.schemas
         check_schemas(schemas)
         with Session(self) as session:
@@ -245,29 +288,45 @@ class Application:
 
     def check(self) -> list[str]:
         """The differences between the registered schemas and the stored snapshot."""
+        self._require_active()
         with Session(self) as session:
             stored = SchemaSnapshot.query(session).get(self.app_uuid)
         return plan(stored.snapshot if stored else None, self.schemas).differences
 
     # -- dump / load ---------------------------------------------------------------------
 
-    def dump(self, path: str | Path, progress: Callable[[str, int], None] | None = None) -> int:
-        """Write every entry of the application to ``path``; returns how many."""
+    def dump(
+        self,
+        path: str | Path,
+        progress: Callable[[str, int], None] | None = None,
+        format: str = DUMP_FORMAT,
+    ) -> int:
+        """Write every entry of the application (and its changelog) to ``path``; returns how
+        many. ``format="polynom03"`` writes PolyNOM 0.3's SQL format, which it can load."""
+        self._require_active()
         with Session(self) as session:
-            return write_dump(session, self.app_uuid, self.schemas, Path(path), progress)
+            return write_dump(session, self.app_uuid, self.schemas, Path(path), progress, format)
 
     def count_entries(self) -> int:
         """How many entries a dump of the application holds (its changelog rows included)."""
+        self._require_active()
         with Session(self) as session:
             return sum(count_entries(session, self.app_uuid, self.schemas))
 
     def load(
         self,
         path: str | Path,
-        replace: bool = False,
+        replace: bool = True,
         progress: Callable[[str, int], None] | None = None,
     ) -> int:
-        """Load a dump written by :meth:`dump`; all or nothing. Returns how many entries."""
+        """Load a dump -- polynom's or PolyNOM 0.3's -- all or nothing; returns how many
+        entries.
+
+        As in PolyNOM, the application's entries and changelog are replaced by the dump's
+        (in the same transaction, so a dump that fails to load changes nothing);
+        ``replace=False`` keeps them and refuses entries that exist already.
+        """
+        self._require_active()
         with Session(self) as session:
             return load_dump(session, self.app_uuid, self.schemas, Path(path), replace, progress)
 

@@ -3,6 +3,11 @@
 A session with a ``log_user`` writes one row per inserted, updated or deleted entry in the
 same transaction as the change itself, so the log never disagrees with the data. Read it
 back with :func:`history`.
+
+The table is PolyNOM 0.3's, with two columns more (``change_type``, ``change_seq``). A
+database PolyNOM 0.3 wrote has only its 7 (+ ``_entry_id``): :func:`upgrade_statements` adds
+ours in place -- nullable, so the old rows stay as they are -- and :func:`history` reads
+those old rows too, decoding PolyNOM's value encoding (decimals as floats, Json as JSON text).
 """
 
 from __future__ import annotations
@@ -13,10 +18,15 @@ from typing import Any
 
 from polynom.model.model import BaseModel, model_for_schema
 from polynom.schema.internal import ChangeLogSchema
+from polynom.schema.polynom03_values import from_polynom03_json
 from polynom.schema.schema import ENTRY_ID, BaseSchema
 from polynom.session import Session
+from polynom.sql import ddl
+from polynom.sql import select as sql_select
+from polynom.sql.names import schema_entity
+from polynom.unit_of_work.executor import Statements
 
-__all__ = ["ChangeLog", "ChangeLogSchema", "ChangeRecord", "history"]
+__all__ = ["ChangeLog", "ChangeLogSchema", "ChangeRecord", "history", "upgrade_statements"]
 
 
 class ChangeLog(BaseModel):
@@ -27,7 +37,11 @@ class ChangeLog(BaseModel):
 
 @dataclass(frozen=True)
 class ChangeRecord:
-    """One change of one entry."""
+    """One change of one entry.
+
+    ``change_type`` is ``"insert"``, ``"update"`` or ``"delete"``, or None for a change
+    PolyNOM 0.3 recorded (it did not say which, and never recorded deletes).
+    """
 
     entry_id: str
     namespace: str
@@ -36,6 +50,24 @@ class ChangeRecord:
     date: _dt.datetime
     change_type: str | None
     changes: dict[str, tuple[Any, Any]]
+
+
+def upgrade_statements(statements: Statements) -> list[str]:
+    """The DDL that brings an existing ``change_log`` up to ours: the columns it lacks.
+
+    ``statements`` reads one row of the table (any connection); the columns come from the
+    result's labels, compared case-insensitively (Polypheny lower-cases them).
+    """
+    table = schema_entity(ChangeLogSchema)
+    result = statements.execute(sql_select.select("*", table, limit=1))
+    present = {c.lower() for c in result.columns}
+    if not present:
+        return []
+    return [
+        ddl.add_column(table, f)
+        for f in ChangeLogSchema.all_fields()
+        if f.db_field_name.lower() not in present
+    ]
 
 
 def history(session: Session, entry: BaseModel | str) -> list[ChangeRecord]:
@@ -47,9 +79,11 @@ def history(session: Session, entry: BaseModel | str) -> list[ChangeRecord]:
     rows = (
         ChangeLog.query(session)
         .filter_by(app_uuid=session.application.app_uuid, modified_entry_id=entry_id)
-        .order_by("change_seq", "date_of_change")
         .all()
     )
+    # Oldest first: by time, then (within one instant) by our sequence number; PolyNOM's rows
+    # have none and come first within their (whole) second.
+    rows.sort(key=lambda r: (r.date_of_change, r.change_seq is not None, r.change_seq or 0))
     schemas = session.application.schemas
     return [_record(row, schemas) for row in rows]
 
@@ -58,12 +92,18 @@ def _record(row: Any, schemas: list[type[BaseSchema]]) -> ChangeRecord:
     model = _model_for(schemas, row.modified_entity_namespace, row.modified_entity_name)
     changes: dict[str, tuple[Any, Any]] = {}
     attributes = model.__mapper__.attributes if model is not None else {}
-    for name, (old, new) in row.changes.items():
+    written_by_polynom03 = row.change_seq is None and row.change_type is None
+    raw = row.changes if isinstance(row.changes, dict) else {}
+    for name, pair in raw.items():
+        old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
         attribute = attributes.get(name)
         if attribute is not None:
-            from_json = attribute.polytype.from_json
-            old = None if old is None else from_json(old)
-            new = None if new is None else from_json(new)
+            polytype = attribute.polytype
+            if written_by_polynom03:
+                old, new = from_polynom03_json(polytype, old), from_polynom03_json(polytype, new)
+            else:
+                old = None if old is None else polytype.from_json(old)
+                new = None if new is None else polytype.from_json(new)
         changes[name] = (old, new)
     return ChangeRecord(
         entry_id=row.modified_entry_id,

@@ -14,6 +14,7 @@ configuration (bad address, missing module), 3 the store cannot be reached.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import importlib
 import json
@@ -22,6 +23,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
@@ -30,6 +32,7 @@ import click
 if TYPE_CHECKING:
     from polynom.application import Application
     from polynom.changelog import ChangeRecord
+    from polynom.schema.schema import BaseSchema
 
 __all__ = ["EXIT_DIFFERENCES", "EXIT_UNREACHABLE", "EXIT_USAGE", "main"]
 
@@ -67,17 +70,42 @@ class UnreachableStore(CliError):
 
 @dataclass(frozen=True)
 class Target:
-    """Where a command works: the store address, the application and its models."""
+    """Where a command works: the store address, the application, its models and (when
+    given) the entities it manages."""
 
     url: str | None
     app_uuid: str
     models: tuple[str, ...]
     echo: bool
+    entities: tuple[str, ...] = ()
+
+    def schemas(self) -> list[type[BaseSchema]]:
+        """The application's schemas: the ``--entities`` named, else every registered one."""
+        from polynom.schema.schema_registry import registered_schemas, sort_by_dependency
+
+        registered = registered_schemas()
+        if not self.entities:
+            return sort_by_dependency(registered)
+        by_name = {s.qualified_name(): s for s in registered}
+        unknown = [name for name in self.entities if name not in by_name]
+        if unknown:
+            known = ", ".join(sorted(by_name)) or "none"
+            raise UsageFailure(
+                f"--entities names {', '.join(unknown)}, which the models do not declare "
+                f"(they declare {known})"
+            )
+        return sort_by_dependency(by_name[name] for name in self.entities)
 
     def application(self, migrate: bool = False) -> Application:
         from polynom.application import Application
 
-        return Application(self.app_uuid, self.url, migrate=migrate, log_statements=self.echo)
+        return Application(
+            self.app_uuid,
+            self.url,
+            migrate=migrate,
+            log_statements=self.echo,
+            schemas=self.schemas() if self.entities else None,
+        )
 
     @property
     def where(self) -> str:
@@ -121,6 +149,15 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "commas for several [env POLYNOM_MODELS].",
         ),
         click.option(
+            "--entities",
+            "entities",
+            envvar="POLYNOM_ENTITIES",
+            multiple=True,
+            metavar="NAMESPACE.ENTITY",
+            help="Only these entities (the application's schemas=[...]); repeat or separate "
+            "with commas [env POLYNOM_ENTITIES; default every entity the models declare].",
+        ),
+        click.option(
             "--echo", is_flag=True, help="Log every statement sent to the store on stderr."
         ),
     ]
@@ -129,12 +166,24 @@ def target_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
-def _target(url: str | None, app_uuid: str, models: tuple[str, ...], echo: bool) -> Target:
-    target = Target(url or None, app_uuid, _split_modules(models), echo)
+def _target(
+    url: str | None,
+    app_uuid: str,
+    models: tuple[str, ...],
+    echo: bool,
+    entities: tuple[str, ...] = (),
+) -> Target:
+    target = Target(url or None, app_uuid, _split_modules(models), echo, _split_modules(entities))
     if echo:
         _echo_statements()
     _check_address(target)
     import_models(target.models)
+    from polynom.errors import PolynomError
+
+    try:
+        target.schemas()  # refuse unknown --entities (or a foreign-key cycle) before opening
+    except PolynomError as exc:
+        raise UsageFailure(str(exc)) from None
     return target
 
 
@@ -251,11 +300,10 @@ def inspect_schemas(target: Target) -> SchemaReport:
     from polynom import config
     from polynom.errors import PolynomError, StoreConnectionError, StoreError
     from polynom.migration import check_schemas, plan, read_snapshot
-    from polynom.schema.schema_registry import registered_schemas, sort_by_dependency
     from polynom.stores import open_store
 
     try:
-        schemas = sort_by_dependency(registered_schemas())
+        schemas = target.schemas()
         check_schemas(schemas)
         store = open_store(
             target.url,
@@ -298,12 +346,18 @@ def main() -> None:
 
 @main.command()
 @target_options
-def check(url: str | None, app_uuid: str, models: tuple[str, ...], echo: bool) -> None:
+def check(
+    url: str | None,
+    app_uuid: str,
+    models: tuple[str, ...],
+    entities: tuple[str, ...],
+    echo: bool,
+) -> None:
     """List the differences between the models and the store (exit 1 if any).
 
     Only reads: nothing is created or changed.
     """
-    target = _target(url, app_uuid, models, echo)
+    target = _target(url, app_uuid, models, echo, entities)
     _require_existing_store(target)
     report = inspect_schemas(target)
     changes = report.changes
@@ -321,9 +375,15 @@ def check(url: str | None, app_uuid: str, models: tuple[str, ...], echo: bool) -
 
 @main.command()
 @target_options
-def migrate(url: str | None, app_uuid: str, models: tuple[str, ...], echo: bool) -> None:
+def migrate(
+    url: str | None,
+    app_uuid: str,
+    models: tuple[str, ...],
+    entities: tuple[str, ...],
+    echo: bool,
+) -> None:
     """Create what is missing and apply the differences, keeping the data."""
-    target = _target(url, app_uuid, models, echo)
+    target = _target(url, app_uuid, models, echo, entities)
     changes = inspect_schemas(target).changes
     if not changes:
         click.echo(f"application {app_uuid}: nothing to migrate")
@@ -337,18 +397,34 @@ def migrate(url: str | None, app_uuid: str, models: tuple[str, ...], echo: bool)
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option(
+    "--format",
+    "dump_format",
+    type=click.Choice(["polynom-dump", "polynom03"]),
+    default="polynom-dump",
+    show_default=True,
+    help="polynom's own format (lossless), or PolyNOM 0.3's SQL format, which PolyNOM loads.",
+)
 @target_options
-def dump(file: Path, url: str | None, app_uuid: str, models: tuple[str, ...], echo: bool) -> None:
+def dump(
+    file: Path,
+    dump_format: str,
+    url: str | None,
+    app_uuid: str,
+    models: tuple[str, ...],
+    entities: tuple[str, ...],
+    echo: bool,
+) -> None:
     """Write every entry of the application to FILE (gzip-compressed if it ends in .gz)."""
     from polynom.errors import PolynomError
 
-    target = _target(url, app_uuid, models, echo)
+    target = _target(url, app_uuid, models, echo, entities)
     _require_existing_store(target)
     with open_application(target) as app:
         try:
             total = app.count_entries()
             with _Progress(total, f"dumping to {file.name}") as progress:
-                written = app.dump(file, progress=progress)
+                written = app.dump(file, progress=progress, format=dump_format)
         except PolynomError as exc:
             _fail(f"dump to {file} failed: {exc}")
         except OSError as exc:
@@ -366,22 +442,31 @@ def load(
     url: str | None,
     app_uuid: str,
     models: tuple[str, ...],
+    entities: tuple[str, ...],
     echo: bool,
 ) -> None:
-    """Load a dump written by 'polynom dump' (all or nothing)."""
-    from polynom.dump import read_header
-    from polynom.errors import PolynomError
+    """Load a dump -- written by 'polynom dump' or by PolyNOM 0.3 -- all or nothing.
 
-    target = _target(url, app_uuid, models, echo)
+    Without --replace, a store that holds entries of the dump already is left alone.
+    """
+    from polynom.dump import inspect
+    from polynom.errors import ExistingEntriesError, PolynomError
+
+    target = _target(url, app_uuid, models, echo, entities)
     try:
-        header = read_header(file)
+        info = inspect(file)
     except PolynomError as exc:
         _fail(str(exc))
-    total = sum(int(e.get("count", 0)) for e in header.get("entities", []))
     with open_application(target) as app:
         try:
-            with _Progress(total, f"loading {file.name}") as progress:
+            with _Progress(info.total or 0, f"loading {file.name}") as progress:
                 loaded = app.load(file, replace=replace, progress=progress)
+        except ExistingEntriesError as exc:
+            _fail(
+                f"{file}: the store holds entries of this dump already ({exc.detail}), so "
+                f"nothing was written; run 'polynom load {file} --replace' to replace "
+                f"application {app_uuid}'s entries with the dump's"
+            )
         except PolynomError as exc:
             _fail(str(exc))
     click.echo(f"loaded {loaded} entries into application {app_uuid} from {file}")
@@ -399,12 +484,13 @@ def history(
     url: str | None,
     app_uuid: str,
     models: tuple[str, ...],
+    entities: tuple[str, ...],
     echo: bool,
 ) -> None:
     """Show who changed the entry ENTRY_ID, when, and what."""
     from polynom.changelog import history as read_history
 
-    target = _target(url, app_uuid, models, echo)
+    target = _target(url, app_uuid, models, echo, entities)
     _require_existing_store(target)
     with open_application(target) as app, app.create_session() as session:
         records = read_history(session, entry_id)
@@ -448,12 +534,11 @@ class _Progress:
 def _short(value: Any, width: int = 40) -> str:
     if value is None:
         text = "-"
-    elif hasattr(value, "isoformat"):
-        text = value.isoformat()
     elif isinstance(value, bytes):
         text = f"<{len(value)} bytes>"
     else:
-        text = str(value)
+        shown = _jsonable(value)
+        text = shown if isinstance(shown, str) else json.dumps(shown)
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -466,10 +551,23 @@ def _record_row(record: ChangeRecord) -> list[str]:
 
 
 def _jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float, str)):
+    """A value in the form the JSON API shows it: an enum by its value, a decimal exactly,
+    bytes in base64, a geometry as GeoJSON, dates in ISO form."""
+    if value is None or (
+        isinstance(value, (bool, int, float, str)) and not isinstance(value, Enum)
+    ):
         return value
+    if isinstance(value, Enum):
+        return _jsonable(value.value)
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict | list):
+        return value
+    geo = getattr(value, "__geo_interface__", None)
+    if geo is not None:
+        return geo
     return str(value)
 
 

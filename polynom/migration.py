@@ -24,6 +24,7 @@ from polynom.errors import MigrationError, SchemaError
 from polynom.migration_steps import Runner, Step
 from polynom.model.model import BaseModel
 from polynom.schema.internal import SchemaSnapshotSchema
+from polynom.schema.polynom03_snapshot import polynom03_schemas, stored_entities
 from polynom.schema.schema import ENTRY_ID, BaseSchema, Field
 from polynom.sql import ddl
 from polynom.sql import select as sql_select
@@ -64,10 +65,13 @@ def read_snapshot(statements: Statements, app_uuid: str) -> dict[str, Any] | Non
 
 
 def snapshot_of(schemas: Sequence[type[BaseSchema]]) -> dict[str, Any]:
-    """The snapshot of a list of schemas, as stored."""
+    """The snapshot of a list of schemas, as stored: ours under ``entities``, and PolyNOM
+    0.3's under ``schemas`` so that PolyNOM can still open the database
+    (:mod:`polynom.schema.polynom03_snapshot`)."""
     return {
         "version": SNAPSHOT_VERSION,
         "entities": {s.qualified_name(): s.describe() for s in schemas},
+        "schemas": polynom03_schemas(schemas),
     }
 
 
@@ -309,7 +313,10 @@ def _literal(polytype: Any, description: dict[str, Any]) -> str | None:
 def plan(stored: dict[str, Any] | None, schemas: Sequence[type[BaseSchema]]) -> Plan:
     """Compare a stored snapshot with the schemas and plan the changes."""
     result = Plan()
-    old_entities: dict[str, Any] = dict((stored or {}).get("entities", {}))
+    try:  # ours, or one PolyNOM 0.3 wrote (read in its own format)
+        old_entities: dict[str, Any] = dict(stored_entities(stored, schemas))
+    except ValueError as exc:
+        raise MigrationError(f"the stored schema snapshot cannot be read: {exc}") from None
     for schema in schemas:
         key = schema.qualified_name()
         if key in old_entities:

@@ -3,6 +3,10 @@
 Queries see the session's own pending changes (the session flushes before it runs one)
 and return the session's objects for entries it already holds (identity map). A query
 works on a :class:`QuerySession` -- what it needs of a session -- and never imports one.
+
+As in PolyNOM 0.3, the building methods change the query and return it, so both
+``q = q.filter_by(a=1)`` and a bare ``q.filter_by(a=1)`` narrow ``q``; :meth:`Query.copy`
+branches a query. Running one (``all``, ``first``, ``count``...) never changes it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
-from polynom.errors import QueryError, ValidationError
+from polynom.errors import QueryError, UnknownFieldError, ValidationError
 from polynom.model.mapper import RelationshipAttribute
 from polynom.model.model import BaseModel, model_for_schema
 from polynom.model.state import DELETED, STATE_KEY
@@ -89,6 +93,15 @@ class Query(Generic[M]):
         self._join_params: list[Any] = []
         self._eager: list[RelationshipAttribute] = []
 
+    @property
+    def _model_cls(self) -> type[M]:
+        """The queried model class (PolyNOM 0.3's name)."""
+        return self._model
+
+    def copy(self) -> Query[M]:
+        """An independent copy: building on it leaves this query as it is."""
+        return self._copy()
+
     def _copy(self) -> Query[M]:
         clone = Query.__new__(Query)
         clone.__dict__.update(self.__dict__)
@@ -111,15 +124,21 @@ class Query(Generic[M]):
 
     def filter_by(self, **values: Any) -> Query[M]:
         """Keep entries whose fields equal the given values."""
-        clone = self._copy()
+        clone = self
         for name, value in values.items():
             clone._where.append(self._column(self._model, name) == value)
         return clone
 
-    def filter(self, *expressions: Expr) -> Query[M]:
-        """Keep entries matching every expression (``Bike.price > 100``, ``a | b``...)."""
-        clone = self._copy()
+    def filter(self, *expressions: Expr | tuple[str, Any, Any]) -> Query[M]:
+        """Keep entries matching every expression (``Bike.price > 100``, ``a | b``...).
+
+        PolyNOM 0.3.2's tuples ``(op, field_name, value)`` are accepted too, the field
+        checked against the model and ``op`` one of ``= != <> < <= > >= LIKE``.
+        """
+        clone = self
         for expression in expressions:
+            if isinstance(expression, tuple):
+                expression = self._from_tuple(expression)
             if not isinstance(expression, Expr):
                 raise QueryError(
                     f"filter() takes expressions on model fields such as Bike.price > 100, "
@@ -128,9 +147,32 @@ class Query(Generic[M]):
             clone._where.append(expression)
         return clone
 
+    def _from_tuple(self, expression: tuple[Any, ...]) -> Expr:
+        """A PolyNOM 0.3 filter tuple as our expression: never pasted into SQL."""
+        if len(expression) != 3:
+            raise QueryError(f"a filter tuple is (op, field, value), got {expression!r}")
+        op, field, value = expression
+        if isinstance(field, Column):
+            column = field
+        else:
+            name = getattr(field, "python_field_name", field)  # a schema Field (PolyNOM 0.3.0)
+            mapper = self._model.__mapper__
+            if isinstance(name, str) and name not in mapper.attributes:
+                by_db = mapper.schema.field_by_db_name(name)
+                name = by_db.python_field_name if by_db is not None else name
+            if not isinstance(name, str):
+                raise QueryError(f"a filter tuple names a field, got {field!r}")
+            column = self._column(self._model, name)
+        compare = _TUPLE_OPS.get(op.upper() if isinstance(op, str) else op)
+        if compare is None:
+            raise QueryError(
+                f"unsupported filter operator {op!r}; use one of {', '.join(_TUPLE_OPS)}"
+            )
+        return compare(column, value)
+
     def order_by(self, *terms: str | Column | Ordering) -> Query[M]:
         """Sort by field names (``"-price"`` descends), columns or ``Bike.price.desc()``."""
-        clone = self._copy()
+        clone = self
         for term in terms:
             if isinstance(term, str):
                 descending = term.startswith("-")
@@ -144,19 +186,19 @@ class Query(Generic[M]):
 
     def limit(self, n: int) -> Query[M]:
         """At most ``n`` results (0 to 2^31 - 1, what Polypheny takes)."""
-        clone = self._copy()
+        clone = self
         clone._limit = _page_size("limit", n)
         return clone
 
     def offset(self, n: int) -> Query[M]:
         """Skip the first ``n`` results (0 to 2^31 - 1, what Polypheny takes)."""
-        clone = self._copy()
+        clone = self
         clone._offset = _page_size("offset", n)
         return clone
 
     def distinct(self) -> Query[M]:
         """Drop duplicate results (useful after joining a one-to-many relationship)."""
-        clone = self._copy()
+        clone = self
         clone._distinct = True
         return clone
 
@@ -169,7 +211,7 @@ class Query(Generic[M]):
         relationship attribute such as ``Bike.owner``; ``on`` gives the condition explicitly.
         Results are still models of the queried class.
         """
-        clone = self._copy()
+        clone = self
         if isinstance(target, RelationshipAttribute):
             target = target.target
         if not (isinstance(target, type) and issubclass(target, BaseModel)):
@@ -185,7 +227,7 @@ class Query(Generic[M]):
 
     def options(self, *loads: _Load) -> Query[M]:
         """Loader options, e.g. ``joinedload(Bike.owner)``."""
-        clone = self._copy()
+        clone = self
         for load in loads:
             if not isinstance(load, _Load):
                 raise QueryError(f"options() takes joinedload(...) options, got {load!r}")
@@ -215,13 +257,23 @@ class Query(Generic[M]):
         where = [e.compile(aliases, params) for e in self._where]
         return " ".join(parts), where
 
-    def _select(self, columns: str, params: list[Any], *, ordered: bool = True) -> str:
-        """The SELECT of ``columns`` with the query's paging; ``ordered=False`` leaves the
-        ordering out (a count or an existence test does not need it)."""
+    def _select(
+        self,
+        columns: str,
+        params: list[Any],
+        *,
+        ordered: bool = True,
+        paged: bool = True,
+        limit: int | None = None,
+    ) -> str:
+        """The SELECT of ``columns``, with the query's limit and offset (``paged=False``:
+        none, or ``limit`` instead); ``ordered=False`` leaves the ordering out (a count or an
+        existence test does not need it)."""
         aliases = self._aliases()
         order = self._order if ordered else []
+        page = (self._limit, self._offset) if paged else (limit, None)
         if self._distinct and any(o.column.model is not self._model for o in order):
-            return self._distinct_ordered(columns, params, aliases, order)
+            return self._distinct_ordered(columns, params, aliases, order, page)
         source, where = self._source(params)
         return sql_select.select(
             columns,
@@ -229,8 +281,8 @@ class Query(Generic[M]):
             where,
             distinct=self._distinct,
             order_by=[o.sql(aliases) for o in order],
-            limit=self._limit,
-            offset=self._offset,
+            limit=page[0],
+            offset=page[1],
         )
 
     def _distinct_ordered(
@@ -239,6 +291,7 @@ class Query(Generic[M]):
         params: list[Any],
         aliases: dict[type[BaseModel], str],
         order: list[Ordering],
+        page: tuple[int | None, int | None],
     ) -> str:
         """Distinct entries ordered by a joined model's field: Polypheny orders a DISTINCT
         query only by what it selects (Polypheny-DB's ``SqlValidatorImpl.java``,
@@ -265,8 +318,8 @@ class Query(Generic[M]):
             columns,
             sql_select.joined_to_keys(table, ENTRY_ID, inner),
             order_by=terms,
-            limit=self._limit,
-            offset=self._offset,
+            limit=page[0],
+            offset=page[1],
         )
 
     def _columns_sql(self) -> str:
@@ -300,8 +353,8 @@ class Query(Generic[M]):
         return iter(self.all())
 
     def first(self) -> M | None:
-        """The first matching model, or None."""
-        results = self.limit(1).all()
+        """The first matching model, or None (the query itself is left as it is)."""
+        results = self._copy().limit(1).all()
         return results[0] if results else None
 
     def get(self, entry_id: str) -> M | None:
@@ -309,24 +362,23 @@ class Query(Generic[M]):
         return get_by_id(self._model, self._session, entry_id, self._eager)
 
     def count(self) -> int:
-        """How many entries match (honouring distinct, limit and offset)."""
+        """How many entries match, whatever ``limit`` and ``offset`` say (as in PolyNOM 0.3:
+        the total a pager shows); ``len(query.all())`` counts one page."""
         params: list[Any] = []
-        if self._distinct or self._limit is not None or self._offset is not None:
-            text = sql_select.count_of(self._select(self._columns_sql(), params, ordered=False))
+        if self._distinct:
+            text = sql_select.count_of(
+                self._select(self._columns_sql(), params, ordered=False, paged=False)
+            )
         else:
             text = sql_select.count(*self._source(params))
         return int(self._run(text, params)[0][0])
 
     def exists(self) -> bool:
-        """True when at least one entry matches (after the query's offset, within its
-        limit)."""
-        if self._limit == 0:
-            return False
-        probe = self._copy()
-        probe._limit = 1
+        """True when at least one entry matches."""
         params: list[Any] = []
-        columns = sql_select.column("t0", ENTRY_ID) if not self._distinct else self._columns_sql()
-        text = probe._select(columns, params, ordered=False)
+        text = self._select(
+            sql_select.column("t0", ENTRY_ID), params, ordered=False, paged=False, limit=1
+        )
         return bool(self._run(text, params))
 
     def delete(self) -> int:
@@ -337,8 +389,13 @@ class Query(Generic[M]):
 
     def update(self, values: dict[str, Any]) -> int:
         """Set fields on every matching entry through the session; returns how many."""
+        mapper = self._model.__mapper__
         for name in values:
-            self._column(self._model, name)
+            if name not in mapper.attributes:
+                known = ", ".join(mapper.field_names())
+                raise UnknownFieldError(
+                    f"{self._model.__name__} has no field {name!r} to update (fields: {known})"
+                )
         models = self.all()
         for model in models:
             for name, value in values.items():
@@ -380,6 +437,20 @@ def get_by_id(
         for rel in eager:
             _eager_load(session, rel, [obj])
     return obj
+
+
+#: PolyNOM 0.3.2's filter-tuple operators, as our expressions.
+_TUPLE_OPS: dict[str, Any] = {
+    "=": Column.__eq__,
+    "==": Column.__eq__,
+    "!=": Column.__ne__,
+    "<>": Column.__ne__,
+    "<": Column.__lt__,
+    "<=": Column.__le__,
+    ">": Column.__gt__,
+    ">=": Column.__ge__,
+    "LIKE": Column.like,
+}
 
 
 def _page_size(what: str, n: int) -> int:

@@ -21,9 +21,16 @@ from collections.abc import Iterable, Sequence
 from enum import Enum, auto
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from polynom.errors import DetachedModelError, PolynomError, SessionError, StoreError
+from polynom.errors import (
+    ApplicationStateError,
+    ForeignModelError,
+    PolynomError,
+    RelationshipTypeError,
+    SessionError,
+    StoreError,
+)
 from polynom.model.model import BaseModel
-from polynom.model.state import DELETED, PENDING, STATE_KEY, InstanceState, Tracker
+from polynom.model.state import DELETED, PENDING, PERSISTENT, STATE_KEY, InstanceState, Tracker
 from polynom.query import Query, get_by_id
 from polynom.schema.internal import ChangeLogSchema
 from polynom.schema.schema import ENTRY_ID, BaseSchema
@@ -105,7 +112,7 @@ class Session:
         connection: StoreConnection | None = None,
     ) -> None:
         if not application.is_active:
-            raise SessionError(
+            raise ApplicationStateError(
                 "the application must be active (inside `with app:`) to open a session"
             )
         self._app = application
@@ -124,7 +131,10 @@ class Session:
 
     def __enter__(self) -> Session:
         if self._state is _COMPLETED:
-            raise SessionError("this session has ended; open a new Session")
+            raise SessionError(
+                f"the completed Session {self.session_id} ({self._outcome}) cannot be entered "
+                "again; open a new Session"
+            )
         self._state = _ACTIVE
         self.is_active = True
         return self
@@ -161,10 +171,17 @@ class Session:
     def _require_active(self) -> None:
         if self._state is _ACTIVE:
             return
+        # The wording keeps PolyNOM 0.3's phrases ("must first be activated", "completed
+        # Session"), which its users' tests match; ours adds how the session ended.
         if self._state is _INITIALIZED:
-            raise SessionError('the session must be activated with a "with" block first')
+            raise SessionError(
+                f'Session {self.session_id} must first be activated by using it in a "with" block'
+            )
         if self._state is _COMPLETED:
-            raise SessionError(f"the session has ended ({self._outcome}); open a new Session")
+            raise SessionError(
+                f"this operation cannot be performed by the completed Session {self.session_id} "
+                f"({self._outcome}); open a new Session"
+            )
 
     @property
     def connection(self) -> StoreConnection:
@@ -282,7 +299,7 @@ class Session:
             state.tracking = tracking
             return
         if owner is not None:
-            raise DetachedModelError(self._foreign_message(model, owner))
+            raise ForeignModelError(self._foreign_message(model, owner))
         uow = self.unit_of_work
         mapper = type(model).__mapper__
         key = (mapper.schema, d[ENTRY_ID])
@@ -318,7 +335,12 @@ class Session:
             self.add(model)
 
     def delete(self, model: BaseModel) -> None:
-        """Mark a model for deletion on the next flush (cascading where configured)."""
+        """Mark a model for deletion on the next flush (cascading where configured).
+
+        A stored model whose session has ended is taken into this one first (as PolyNOM 0.3
+        and SQLAlchemy allow); the delete is then checked like any other, so an entry that is
+        gone already is a ``ConflictError``.
+        """
         self._require_active()
         state: InstanceState | None = model.__dict__.get(STATE_KEY)
         owner = None if state is None else state.tracker
@@ -328,12 +350,34 @@ class Session:
                     f"{type(model).__name__} {model.__dict__.get(ENTRY_ID)} is not in this "
                     "session; query it in this session before deleting it"
                 )
-            raise DetachedModelError(self._foreign_message(model, owner))
+            if owner.is_active or state is None or state.status is not PERSISTENT:
+                raise ForeignModelError(self._foreign_message(model, owner))
+            model = self._adopt_detached(model)
         # Load everything the delete cascades to first: loading may flush, and nothing may be
         # marked deleted (and so written) before its children are known.
         uow = self.unit_of_work
         for target in self._delete_closure(model):
             uow.mark_deleted(target)
+
+    def _adopt_detached(self, model: BaseModel) -> BaseModel:
+        """A stored model of an ended session as this session's (its held object, if any)."""
+        uow = self.unit_of_work
+        mapper = type(model).__mapper__
+        key = (mapper.schema, model.__dict__[ENTRY_ID])
+        held = uow.identity_map.get(key)
+        if held is not None:
+            return held
+        state = new_state(InstanceState)  # InstanceState(self, PERSISTENT), see add()
+        state.tracker = self
+        state.status = PERSISTENT
+        state.tracking = True
+        state.changes = None
+        state.mutable = None
+        model.__dict__[STATE_KEY] = state
+        uow.identity_map[key] = model
+        if mapper.mutable_columns:
+            uow.watch(model)
+        return model
 
     def _delete_closure(self, model: BaseModel) -> list[BaseModel]:
         """``model`` and every model a ``delete`` cascade reaches from it, not yet deleted."""
@@ -380,7 +424,9 @@ class Session:
         self._require_active()
         rel = type(parent).__mapper__.relationships.get(attr_name)
         if rel is None:
-            raise SessionError(f"{type(parent).__name__} has no relationship {attr_name!r}")
+            raise RelationshipTypeError(
+                f"{type(parent).__name__}.{attr_name} is not a Relationship field"
+            )
         if rel.scalar:
             setattr(parent, attr_name, None)
         else:

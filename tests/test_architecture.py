@@ -17,11 +17,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "polynom"
 MAX_LINES = 900
 
-#: Packages whose modules still share private helpers of the package's ``__init__``; the
-#: integrations work (another engineer's, running now) is moving them into a module of
-#: their own. Only their own submodules are let through, nothing else.
-SHARED_PRIVATES_FOR_NOW = {"polynom.integrations"}
-
 
 def _modules() -> list[Path]:
     return sorted(PACKAGE.rglob("*.py"))
@@ -79,7 +74,7 @@ def _private_uses(path: Path) -> list[str]:
         inside = importer == module or importer.startswith(module + ".")
         if _is_module(f"{module}.{name}"):  # a private submodule: its package's
             return inside
-        return importer == module or (module in SHARED_PRIVATES_FOR_NOW and inside)
+        return importer == module
 
     def private(name: str) -> bool:
         return name.startswith("_") and not name.startswith("__")

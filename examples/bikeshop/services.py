@@ -13,7 +13,7 @@ from decimal import Decimal as D
 from typing import Any
 
 from examples.bikeshop.models import Bike, Kind, Owner
-from polynom.errors import NotFound, ValidationError
+from polynom.errors import ValidationError
 from polynom.services import ModelService, Page
 
 __all__ = ["BikeService", "OwnerService", "create_dal", "make_services"]
@@ -58,7 +58,8 @@ class OwnerService(ModelService[Owner]):
 
 
 class BikeService(ModelService[Bike]):
-    """Bikes: searching, an owner check on writes, and repricing a whole brand."""
+    """Bikes: searching and repricing a whole brand (``create``/``update`` raise ``NotFound``
+    for an ``owner_id`` that names no owner, as every ``ModelService`` does)."""
 
     model = Bike
 
@@ -94,16 +95,6 @@ class BikeService(ModelService[Bike]):
         order = [order_by, "_entry_id"]
         return self.page(*criteria, filters=filters, order_by=order, limit=limit, offset=offset)
 
-    def create(self, **fields: Any) -> Bike:
-        """A new bike; raises ``NotFound`` when ``owner_id`` names no owner."""
-        self._check_owner(fields.get("owner_id"))
-        return super().create(**fields)
-
-    def update(self, entry_id: str, **changes: Any) -> Bike:
-        """Change a bike; raises ``NotFound`` for a missing bike or owner."""
-        self._check_owner(changes.get("owner_id"))
-        return super().update(entry_id, **changes)
-
     def reprice(self, brand: str, percent: D | int | float | str) -> int:
         """Change the price of every bike of ``brand`` by ``percent`` (rounded to cents).
 
@@ -131,10 +122,6 @@ class BikeService(ModelService[Bike]):
                 value=percent,
             )
         return (D(100) + value) / D(100)
-
-    def _check_owner(self, owner_id: str | None) -> None:
-        if owner_id is not None and Owner.query(self.session).get(owner_id) is None:
-            raise NotFound(f"Owner with entry id {owner_id!r} does not exist")
 
 
 def make_services() -> dict[str, ModelService[Any]]:

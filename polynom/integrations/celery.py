@@ -28,7 +28,7 @@ from celery import Celery, Task
 from celery.signals import before_task_publish
 from polydatum import DataManager
 
-from polynom.errors import ConfigurationError
+from polynom.errors import ConfigurationError, SessionError
 from polynom.retry import retry_on_conflict
 
 __all__ = ["CONF_KEY", "USER_HEADER", "DalTask", "apply_async_as", "init_celery"]
@@ -111,7 +111,7 @@ class DalTask(Task):
         """The context of the current run."""
         ctx = self.get_data_manager().get_active_context()
         if ctx is None:
-            raise RuntimeError(f"task {self.name!r} is not running: no polynom context is active")
+            raise SessionError(f"task {self.name!r} is not running: no polynom context is active")
         return ctx
 
     @property

@@ -43,6 +43,7 @@ from flask.cli import with_appcontext
 from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
+from polynom.errors import ConfigurationError, SessionError
 from polynom.integrations._context import (
     CommitVeto,
     RequestFailed,
@@ -158,7 +159,7 @@ class PolynomFlask:
         if self.data_manager is None:
             self._use(_application_from_config(app))
         if _EXTENSION in app.extensions:
-            raise RuntimeError(f"polynom is already set up on the Flask app {app.name!r}")
+            raise ConfigurationError(f"polynom is already set up on the Flask app {app.name!r}")
         app.extensions[_EXTENSION] = self
         app.before_request(self._open)
         app.after_request(self._close)
@@ -216,7 +217,7 @@ class PolynomFlask:
         """The active context of the data manager (the request's, inside a request)."""
         ctx = self._data_manager().get_active_context()
         if ctx is None:
-            raise RuntimeError(
+            raise SessionError(
                 "no polynom context is active: use the DAL inside a request of an app "
                 "set up with PolynomFlask, or open one with data_manager.context()"
             )
@@ -229,7 +230,9 @@ class PolynomFlask:
 
     def _data_manager(self) -> DataManager:
         if self.data_manager is None:
-            raise RuntimeError("PolynomFlask has no data manager yet: call init_app(app, ...)")
+            raise ConfigurationError(
+                "PolynomFlask has no data manager yet: call init_app(app, ...)"
+            )
         return self.data_manager
 
     def _open(self) -> None:
@@ -332,7 +335,7 @@ def _application_from_config(app: Flask) -> Application:
 
     uuid = app.config.get("POLYNOM_APP")
     if not uuid:
-        raise RuntimeError(
+        raise ConfigurationError(
             "PolynomFlask needs an Application, a DataManager, or POLYNOM_APP (the "
             "application's uuid) in app.config"
         )
@@ -344,7 +347,7 @@ def _application_from_config(app: Flask) -> Application:
 def _extension() -> PolynomFlask:
     ext = current_app.extensions.get(_EXTENSION)
     if not isinstance(ext, PolynomFlask):
-        raise RuntimeError(f"polynom is not set up on the Flask app {current_app.name!r}")
+        raise ConfigurationError(f"polynom is not set up on the Flask app {current_app.name!r}")
     return ext
 
 
@@ -375,9 +378,12 @@ def _cli_defaults(ext: PolynomFlask) -> dict[str, Any]:
     application = ext.application
     if application is None:
         raise click.UsageError("the app's PolynomFlask has no Application to manage")
+    schemas = application.schemas
     defaults: dict[str, Any] = {
         "app_uuid": application.app_uuid,
-        "models": sorted({schema.__module__ for schema in application.schemas}),
+        "models": sorted({schema.__module__ for schema in schemas}),
+        # the entities the Application manages (its schemas=[...]), not every registered one
+        "entities": [schema.qualified_name() for schema in schemas],
     }
     url = _address_url(application)
     if url is not None:

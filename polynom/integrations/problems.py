@@ -168,30 +168,13 @@ def check_parameter(column: Any, value: Any, *, name: str, location: str = "quer
     """``value`` unchanged once it is known to be comparable with ``column`` (``Bike.price``).
 
     This is the check a filter runs on its operand, made before the query: a refused value
-    raises :class:`InvalidParameter` naming ``name``. Any arithmetic failure of the check
-    counts as a refusal too: it is the value's fault, never the server's.
+    raises :class:`InvalidParameter` naming ``name``.
     """
     if value is None:
         return value
     with parameter(name, location):
-        try:
-            column.bind(value)
-        except ValidationError:
-            raise
-        except (ArithmeticError, TypeError, ValueError) as exc:
-            model = getattr(getattr(column, "model", None), "__name__", None)
-            raise ValidationError(
-                f"{model}.{column.name}: cannot compare with {_short(value)}: {exc!r}",
-                model=model,
-                field=column.name,
-                value=value,
-            ) from None
+        column.bind(value)  # a refused value is a ValidationError naming the field
     return value
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = repr(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 # -- the table -------------------------------------------------------------------------------

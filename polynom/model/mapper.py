@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from polynom.errors import DetachedModelError, SchemaError, ValidationError
 from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState
 from polynom.schema.schema import ENTRY_ID
+from polynom.schema.validation import INVALID, invalid_value, short_repr
 from polynom.sql.expression import Column
 
 if TYPE_CHECKING:
@@ -61,18 +62,39 @@ class FieldAttribute:
         if value is not None:
             try:
                 value = self.polytype.validate(value)
-            except (TypeError, ValueError) as exc:
-                raise ValidationError(
-                    f"{type(obj).__name__}.{self.name}: invalid value {value!r}: {exc}",
-                    model=type(obj).__name__,
-                    field=self.name,
-                    value=value,
-                ) from None
+            except INVALID as exc:
+                raise invalid_value(type(obj).__name__, self.name, value, exc) from None
         d = obj.__dict__
         state: InstanceState | None = d.get(STATE_KEY)
         if state is not None and state.tracker is not None:
             state.before_write(obj, self.name, d.get(self.name))
         d[self.name] = value
+
+    def check(self, value: Any, model: type | None = None) -> Any:
+        """``value`` as this field holds it, or a ``ValidationError`` naming the model
+        (``model``, by default the class that declares the field) and the field; changes
+        nothing (a service checks a value before it touches a model)."""
+        if value is None:
+            return None
+        try:
+            return self.polytype.validate(value)
+        except INVALID as exc:
+            name = (model or self.owner).__name__
+            raise invalid_value(name, self.name, value, exc) from None
+
+    def check_in_place(self, obj: Any) -> None:
+        """Validate a value that may have changed in place (a dict in a ``Json`` field) and
+        hold it as the store will return it; ``ValidationError`` when no store can hold it."""
+        d = obj.__dict__
+        value = d.get(self.name)
+        if value is None:
+            return
+        try:
+            normal = self.polytype.validate(value)
+        except INVALID as exc:
+            raise invalid_value(type(obj).__name__, self.name, value, exc) from None
+        if normal != value:  # a tuple that became a list: keep the user's object otherwise
+            d[self.name] = normal
 
 
 class EntryIdAttribute(FieldAttribute):
@@ -87,15 +109,15 @@ class EntryIdAttribute(FieldAttribute):
             raise DetachedModelError(
                 f"{type(obj).__name__}: _entry_id cannot change once the model is in a session"
             )
-        if not isinstance(value, str) or not 0 < len(value) <= 36:
+        if not isinstance(value, str) or not value:
             raise ValidationError(
                 f"{type(obj).__name__}._entry_id must be a string of 1-36 characters, "
-                f"got {value!r}",
+                f"got {short_repr(value)}",
                 model=type(obj).__name__,
                 field=ENTRY_ID,
                 value=value,
             )
-        d[ENTRY_ID] = value
+        d[ENTRY_ID] = self.check(value, type(obj))  # VarChar(36): the rules of any field
 
 
 class RelationshipAttribute:

@@ -8,17 +8,26 @@ a query column: ``Bike.price > 100``.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any, ClassVar, TypeVar
 
-from polynom.errors import SchemaError, ValidationError
+from polynom.errors import DetachedModelError, SchemaError, ValidationTypeError
 from polynom.model.mapper import (
     EntryIdAttribute,
     FieldAttribute,
     ModelMapper,
     RelationshipAttribute,
 )
-from polynom.model.state import STATE_KEY, Tracker
+from polynom.model.state import (
+    DELETED,
+    PENDING,
+    PERSISTENT,
+    STATE_KEY,
+    TRANSIENT,
+    InstanceState,
+    Tracker,
+)
 from polynom.schema.schema import ENTRY_ID, BaseSchema, schema_class
 from polynom.schema.schema_registry import polynom_schema
 
@@ -96,7 +105,7 @@ class BaseModel:
                 setattr(self, name, value)
             else:
                 known = ", ".join(mapper.field_names())
-                raise ValidationError(
+                raise ValidationTypeError(
                     f"{cls.__name__} has no field {name!r} (fields: {known})",
                     model=cls.__name__,
                     field=name,
@@ -118,12 +127,102 @@ class BaseModel:
         d = self.__dict__
         return {name: d.get(name) for name in type(self).__mapper__.attributes}
 
-    def _diff(self) -> dict[str, tuple[Any, Any]]:
-        """Changed fields since load or last flush: ``{name: (old, new)}`` (PolyNOM's name)."""
+    # -- PolyNOM 0.3's bookkeeping names (its users and tests read them) -------------------
+
+    @property
+    def _is_active(self) -> bool:
+        """False once the model is detached (its session ended) or deleted in its session."""
+        state: InstanceState | None = self.__dict__.get(STATE_KEY)
+        if state is None:
+            return True
+        tracker = state.tracker
+        if tracker is not None and not tracker.is_active:
+            return False
+        return state.status is not DELETED
+
+    def _baseline(self) -> dict[str, Any]:
+        """The field values the model is compared with: as stored (loaded or last flushed) for
+        a persistent model, "nothing stored yet" (all None) for a new one unless
+        ``_update_snapshot()`` was called."""
         d = self.__dict__
-        state = d.get(STATE_KEY)
-        changes = (state.changes if state is not None else None) or {}
-        return {k: (old, d.get(k)) for k, old in changes.items() if old != d.get(k)}
+        attributes = type(self).__mapper__.attributes
+        state: InstanceState | None = d.get(STATE_KEY)
+        if state is None or state.status is PENDING:
+            return {name: d.get(name) if name == ENTRY_ID else None for name in attributes}
+        if state.status is TRANSIENT:  # _update_snapshot() was called on a new model
+            return dict(state.changes or {})
+        baseline = {name: d.get(name) for name in attributes}
+        if state.mutable:  # fields changed in place (a dict in a Json field) since then
+            for name, stored in state.mutable.items():
+                baseline[name] = attributes[name].polytype.from_db(stored)
+        baseline.update(state.changes or {})
+        return baseline
+
+    @property
+    def _snapshot(self) -> dict[str, Any]:
+        """A copy of the values :meth:`_diff` compares with, by Python name."""
+        return copy.deepcopy(self._baseline())
+
+    def _diff(self) -> dict[str, tuple[Any, Any]]:
+        """The fields that differ from :attr:`_snapshot`: ``{name: (old, new)}``.
+
+        For a new model that is every field with a value; for a stored one, what changed
+        since it was loaded or last flushed. Raises ``DetachedModelError`` (an
+        ``AttributeError``) once the model is no longer mapped, as PolyNOM does.
+        """
+        if not self._is_active:
+            raise DetachedModelError(
+                f"{type(self).__name__} {self.__dict__.get(ENTRY_ID)} is no longer mapped: its "
+                "session has ended or it was deleted"
+            )
+        d = self.__dict__
+        return {
+            name: (old, d.get(name))
+            for name, old in self._baseline().items()
+            if old != d.get(name) and name != ENTRY_ID
+        }
+
+    def _update_snapshot(self) -> None:
+        """Make the current values the ones :meth:`_diff` compares with.
+
+        On a stored model in a session this forgets the pending changes (the session will not
+        write them), as in PolyNOM; on a model added but not yet written it does nothing (the
+        insert writes every field).
+        """
+        d = self.__dict__
+        state: InstanceState | None = d.get(STATE_KEY)
+        mapper = type(self).__mapper__
+        if state is None or (state.status is TRANSIENT and state.tracker is None):
+            state = state or InstanceState(None, TRANSIENT)
+            state.changes = {name: copy.deepcopy(d.get(name)) for name in mapper.attributes}
+            d[STATE_KEY] = state
+        elif state.status is PERSISTENT and self._is_active:
+            state.changes = None
+            if state.mutable is not None:
+                state.mutable = {
+                    a.name: a.polytype.to_db(d.get(a.name))
+                    for a in mapper.columns
+                    if a.name in state.mutable
+                }
+
+    def _to_dict(self) -> dict[str, Any]:
+        """The fields by db name, as PolyNOM 0.3 handed them to the driver."""
+        d = self.__dict__
+        return {
+            a.field.db_field_name: a.polytype._to_prism_serializable(d.get(a.name))
+            for a in type(self).__mapper__.columns
+        }
+
+    @classmethod
+    def _from_dict(cls: type[M], row: dict[str, Any]) -> M:
+        """A model from a row by db name, through the class's own ``__init__`` (PolyNOM 0.3's
+        way of building models; polynom's queries build them without ``__init__``)."""
+        values = {
+            a.name: a.polytype._from_prism_serializable(row[a.field.db_field_name])
+            for a in cls.__mapper__.columns
+            if a.field.db_field_name in row
+        }
+        return cls(**values)
 
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if k != ENTRY_ID)

@@ -20,12 +20,23 @@ def polynom_model(cls: T) -> T:
     if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
         raise SchemaError(f"@polynom_model applies to BaseModel subclasses, got {cls!r}")
     _models[f"{cls.__module__}.{cls.__qualname__}"] = cls
+    _models[f"{cls.__module__}.{cls.__name__}"] = cls  # PolyNOM's key, for a nested class
     return cls
 
 
 def registered_models() -> dict[str, type]:
     """Registered models by dotted name."""
     return dict(_models)
+
+
+# PolyNOM 0.3's names
+_registered_models_by_fqname = _models
+_get_registered_models = registered_models
+
+
+def _get_model_by_fqname(fq_name: str) -> type | None:
+    """The model registered under ``fq_name``, or None (PolyNOM 0.3's lookup)."""
+    return _models.get(fq_name)
 
 
 def snapshot() -> tuple[dict[str, type], dict[Any, Any]]:

@@ -12,6 +12,12 @@ other side in step in memory. Cascades (comma separated):
 
 Anything else (SQLAlchemy's ``merge``, ``refresh-expire``...) is refused: polynom has no
 merge or expiry to cascade.
+
+Between classes that are not both mapped -- a plain class, or a model without a schema --
+a relationship is PolyNOM 0.3's in-memory link: it holds one object (None until set), checks
+its class, and keeps the ``back_populates`` attribute of the other object in step (appending
+to it when it is a list, setting it otherwise). The same in-memory backref is used when a
+mapped target has a plain attribute, not a relationship, of that name.
 """
 
 from __future__ import annotations
@@ -19,7 +25,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
-from polynom.errors import DetachedModelError, RelationshipError
+from polynom.errors import (
+    DetachedModelError,
+    MissingBackrefError,
+    RelationshipError,
+    RelationshipTypeError,
+)
 from polynom.model.mapper import RelationshipAttribute
 from polynom.model.model import BaseModel
 from polynom.model.model_registry import resolve_model
@@ -95,6 +106,7 @@ class Relationship(RelationshipAttribute):
         self.owner: type[BaseModel] | None = None
         self._fk: ForeignKeyField | None = None
         self._scalar: bool | None = None
+        self._plain: bool | None = None
 
     def __set_name__(self, owner: type[BaseModel], name: str) -> None:
         self.owner = owner
@@ -109,6 +121,18 @@ class Relationship(RelationshipAttribute):
             self._target = resolve_model(self._target, f"relationship {self}")
         target: type[BaseModel] = self._target
         return target
+
+    #: PolyNOM 0.3's name for :attr:`target`.
+    target_model = target
+
+    @property
+    def plain(self) -> bool:
+        """True when owner or target is not a mapped model: an in-memory link only."""
+        if self._plain is None:
+            self._plain = not (
+                hasattr(self.owner, "__mapper__") and hasattr(self.target, "__mapper__")
+            )
+        return self._plain
 
     def _resolve(self) -> None:
         owner, target = self.owner, self.target
@@ -153,15 +177,37 @@ class Relationship(RelationshipAttribute):
         return bool(self._scalar)
 
     def _back(self) -> Relationship | None:
+        """The relationship on the other side (None without one: see :meth:`_plain_back`)."""
         if not self.back_populates:
             return None
         back = self.target.__mapper__.relationships.get(self.back_populates)
-        if not isinstance(back, Relationship):
-            raise RelationshipError(
-                f"{self}: back_populates={self.back_populates!r} but {self.target.__name__} "
-                "has no such relationship"
-            )
-        return back
+        return back if isinstance(back, Relationship) else None
+
+    def _plain_back(self, obj: Any, old: Any, value: Any) -> None:
+        """PolyNOM's in-memory backref: take ``obj`` out of ``old``'s back attribute and put
+        it into ``value``'s (a list is appended to, anything else is set)."""
+        back = self.back_populates
+        if not back:
+            return
+        if old is not None:
+            current = getattr(old, back, None)
+            if isinstance(current, list):
+                if obj in current:
+                    current.remove(obj)
+            elif current is obj:
+                setattr(old, back, None)
+        if value is not None:
+            if not hasattr(value, back):
+                raise MissingBackrefError(
+                    f"Backref attribute '{back}' not found on {type(value).__name__} "
+                    f"(back_populates of {self})"
+                )
+            current = getattr(value, back)
+            if isinstance(current, list):
+                if obj not in current:
+                    current.append(obj)
+            elif current is not obj:
+                setattr(value, back, obj)
 
     def __repr__(self) -> str:
         owner = self.owner.__name__ if self.owner else "?"
@@ -176,6 +222,8 @@ class Relationship(RelationshipAttribute):
         name = self.name
         if name in d:
             return d[name]
+        if self.plain:
+            return None
         value = self._load(obj)
         d[name] = value
         return value
@@ -214,7 +262,9 @@ class Relationship(RelationshipAttribute):
         obj.__dict__[self.name] = value if self.scalar else _RelatedList(self, obj, value)
 
     def __set__(self, obj: BaseModel, value: Any) -> None:
-        if self.scalar:
+        if self.plain:
+            self._set_plain(obj, value)
+        elif self.scalar:
             self._set_scalar(obj, value)
         else:
             if isinstance(value, BaseModel) or not isinstance(value, Iterable):
@@ -224,9 +274,18 @@ class Relationship(RelationshipAttribute):
 
     def _check(self, value: Any) -> None:
         if value is not None and not isinstance(value, self.target):
-            raise RelationshipError(
+            raise RelationshipTypeError(
                 f"{self} holds {self.target.__name__} models, got {type(value).__name__}"
             )
+
+    def _set_plain(self, obj: Any, value: Any) -> None:
+        self._check(value)
+        d = obj.__dict__
+        old = d.get(self.name)
+        if old is value and self.name in d:
+            return
+        d[self.name] = value
+        self._plain_back(obj, old, value)
 
     def _set_scalar(
         self, obj: BaseModel, value: BaseModel | None, *, from_back: bool = False
@@ -242,6 +301,8 @@ class Relationship(RelationshipAttribute):
         d[name] = value
         setattr(obj, self.foreign_key.python_field_name, None if value is None else value._entry_id)
         back = self._back()
+        if back is None and not from_back:
+            self._plain_back(obj, old, value)
         if back is not None and not from_back:
             if old is not None and obj in back.peek(old):
                 list.remove(old.__dict__[back.name], obj)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import Enum, auto
 from typing import Any, Protocol
 
-from polynom.errors import DetachedModelError, SessionError
+from polynom.errors import DetachedModelError
 
 __all__ = [
     "STATE_KEY",
@@ -113,8 +113,9 @@ class InstanceState:
             return
         if not tracker.is_active:
             raise DetachedModelError(
-                f"cannot set {type(model).__name__}.{name}: the model is detached (its session "
-                f"has {tracker.outcome or 'not started'}); query it again in an active session"
+                f"cannot set {type(model).__name__}.{name}: the model is detached, no longer "
+                f"mapped (its session has {tracker.outcome or 'not started'}); query it again "
+                "in an active session"
             )
         status = self.status
         if status is PERSISTENT:
@@ -126,8 +127,9 @@ class InstanceState:
                 elif name not in changes:
                     changes[name] = old
         elif status is DELETED:
-            raise SessionError(
-                f"cannot set {type(model).__name__}.{name}: the model is deleted in this session"
+            raise DetachedModelError(
+                f"cannot set {type(model).__name__}.{name}: the model is deleted in this "
+                "session, no longer mapped"
             )
 
     def __repr__(self) -> str:

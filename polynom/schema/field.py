@@ -3,6 +3,9 @@
 They are declared in :mod:`polynom.schema.schema`, next to the schemas they refer to.
 """
 
-from polynom.schema.schema import Field, ForeignKeyField, PrimaryKeyField
+from polynom.schema.schema import BaseField, Field, ForeignKeyField, PrimaryKeyField
 
-__all__ = ["Field", "ForeignKeyField", "PrimaryKeyField"]
+#: PolyNOM 0.3's name for the base of its fields (its test suite imports it).
+_BaseField = BaseField
+
+__all__ = ["BaseField", "Field", "ForeignKeyField", "PrimaryKeyField"]

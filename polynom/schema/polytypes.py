@@ -5,17 +5,29 @@ normalised on assignment (:meth:`PolyType.validate`), how it crosses the store i
 (:meth:`to_db` / :meth:`from_db`), and how it is written into JSON for the changelog and
 dumps (:meth:`to_json` / :meth:`from_json`). Normalising on assignment is what makes a round
 trip exact: what a model holds after assignment is what it reads back from any store.
+
+The rule every polytype keeps: ``validate`` returns the value exactly as every store will
+store and return it, or raises ``TypeError``/``ValueError`` -- never another exception, and
+never a message that repeats the value (the caller shows it, shortened:
+:func:`~polynom.schema.validation.invalid_value`).
+Values already of the right type take the shortest path. ``docs/guide/models.md`` lists what
+each type accepts and why.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as _dt
 import decimal as _decimal
 import enum as _enum
 import json as _json
+import math
 import struct
 from typing import Any, ClassVar
+
+from polynom.errors import StoredValueError
+from polynom.schema.polynom03_values import PolyNOMCodec, TemporalCodec
 
 __all__ = [
     "BigInt",
@@ -41,8 +53,8 @@ __all__ = [
 _UTC = _dt.UTC
 
 
-class PolyType:
-    """Base class of every polytype."""
+class PolyType(PolyNOMCodec):
+    """Base class of every polytype (with PolyNOM 0.3's private codec methods too)."""
 
     #: True when values can change in place (a dict in a Json field) and so need snapshots.
     mutable: ClassVar[bool] = False
@@ -57,7 +69,10 @@ class PolyType:
         raise NotImplementedError
 
     def validate(self, value: Any) -> Any:
-        """Return ``value`` normalised for this type; raise ``TypeError``/``ValueError``."""
+        """Return ``value`` normalised for this type; raise ``TypeError``/``ValueError``.
+
+        ``value`` is never None (None is "no value", checked by the field's ``nullable``).
+        """
         return value
 
     def to_db(self, value: Any) -> Any:
@@ -109,15 +124,49 @@ class PolyType:
         return f"{type(self).__name__}({inner})"
 
 
+#: PolyNOM 0.3's names for the bases of its polytypes (its users and tests import them).
+_BaseType = PolyNOMCodec
+_TemporalBaseType = TemporalCodec
+
+
 def _type_error(expected: str, value: Any) -> TypeError:
-    return TypeError(f"expected {expected}, got {type(value).__name__} {value!r}")
+    return TypeError(f"expected {expected}, got {type(value).__name__}")
 
 
 # -- text ----------------------------------------------------------------------------------
 
 
+def _check_text(value: Any) -> str:
+    """``value`` as a plain ``str`` that every store can hold: no lone surrogate.
+
+    A lone surrogate (``"\\ud800"``) has no UTF-8 form, so neither SQLite nor the Prism wire
+    can carry it; it is refused here instead of failing at commit.
+    """
+    if type(value) is not str:
+        if not isinstance(value, str):
+            raise _type_error("str", value)
+        value = str.__str__(value)  # a str subclass (a StrEnum member): its text
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError(
+                f"contains a lone surrogate ({value[exc.start]!r} at index {exc.start}), "
+                "which is not text any store can hold"
+            ) from None
+    return value
+
+
+def _utf16_length(value: str) -> int:
+    """The length Polypheny measures a string in: UTF-16 code units (Java's
+    ``String.length()``, ``DataContextImpl.check``); a character beyond U+FFFF counts two."""
+    if value.isascii():
+        return len(value)
+    return len(value.encode("utf-16-le", "surrogatepass")) // 2
+
+
 class Text(PolyType):
-    """Unbounded text."""
+    """Unbounded text (any ``str`` without lone surrogates)."""
 
     native = str
 
@@ -126,13 +175,17 @@ class Text(PolyType):
         return "TEXT"
 
     def validate(self, value: Any) -> Any:
-        if not isinstance(value, str):
-            raise _type_error("str", value)
-        return value
+        if type(value) is str and value.isascii():
+            return value
+        return _check_text(value)
 
 
 class VarChar(Text):
-    """Text of at most ``length`` characters."""
+    """Text of at most ``length`` characters, counted as Polypheny counts them.
+
+    Polypheny measures a ``VARCHAR(n)`` value in UTF-16 code units, so a character beyond
+    U+FFFF (most emoji) counts two: ``VarChar(2)`` holds ``"😀"`` but not ``"😀😀"``.
+    """
 
     def __init__(self, length: int) -> None:
         if not isinstance(length, int) or length < 1:
@@ -144,12 +197,23 @@ class VarChar(Text):
         return f"VARCHAR({self.length})"
 
     def validate(self, value: Any) -> Any:
-        value = super().validate(value)
-        if len(value) > self.length:
-            raise ValueError(
-                f"is {len(value)} characters long, longer than VarChar({self.length}) allows"
-            )
+        if type(value) is str and value.isascii():
+            if len(value) <= self.length:
+                return value
+        else:
+            value = _check_text(value)
+        if len(value) > self.length or (
+            2 * len(value) > self.length and _utf16_length(value) > self.length
+        ):
+            raise ValueError(f"is longer than VarChar({self.length}) allows ({self._size(value)})")
         return value
+
+    @staticmethod
+    def _size(value: str) -> str:
+        units = _utf16_length(value)
+        if units == len(value):
+            return f"{len(value):,} characters"
+        return f"{len(value):,} characters, {units:,} UTF-16 code units as Polypheny counts"
 
     def describe(self) -> dict[str, Any]:
         return {"type": "VarChar", "length": self.length}
@@ -168,13 +232,16 @@ class _Int(PolyType):
         return self._name
 
     def validate(self, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _type_error("int", value)
+        # Polypheny binds INTEGER, SMALLINT and TINYINT parameters with setInt(intValue()),
+        # so 2**31 would be stored as -2**31 without a word (ResultSetEnumerable.java,
+        # setDynamicParam): every range is checked here, before the store.
+        if type(value) is not int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise _type_error("int", value)
+            value = int(value)  # an int subclass (an IntEnum member): its number
         limit = 1 << (self._bits - 1)
         if not -limit <= value < limit:
-            raise ValueError(
-                f"{value} is out of range for {type(self).__name__} ({-limit} to {limit - 1})"
-            )
+            raise ValueError(f"is out of range for {type(self).__name__} ({-limit} to {limit - 1})")
         return value
 
     def from_db(self, value: Any) -> Any:
@@ -205,8 +272,37 @@ class BigInt(_Int):
     _bits, _name = 64, "BIGINT"
 
 
+def _to_float(value: Any, type_name: str) -> float:
+    """A float for ``value`` (a float or an int it holds exactly), refusing NaN."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _type_error("float", value)
+    if isinstance(value, int):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise ValueError(f"is out of range for {type_name}") from None
+        if number != value:
+            raise ValueError(
+                f"cannot be held exactly by {type_name}; the nearest it holds is {number!r}"
+            )
+        return number
+    number = float(value)  # a float subclass: its number
+    if number != number:
+        raise ValueError(_NAN)
+    return 0.0 if number == 0.0 else number
+
+
+_NAN = (
+    "NaN is not a value any store keeps or compares: SQLite stores it as NULL, and SQL "
+    "equality never matches it (use None for no value)"
+)
+
+
 class Double(PolyType):
-    """64-bit float."""
+    """64-bit float. NaN is refused, -0.0 is held as 0.0, infinities are kept.
+
+    An int is accepted when the float holds it exactly (2**53 + 1 is refused).
+    """
 
     native: ClassVar[type[Any] | None] = float
 
@@ -215,16 +311,38 @@ class Double(PolyType):
         return "DOUBLE"
 
     def validate(self, value: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _type_error("float", value)
-        return float(value)
+        if type(value) is float:
+            if value != value:
+                raise ValueError(_NAN)
+            return 0.0 if value == 0.0 else value  # SQLite keeps no sign on zero
+        return _to_float(value, "Double")
 
     def from_db(self, value: Any) -> Any:
         return None if value is None else float(value)
 
+    def to_json(self, value: Any) -> Any:
+        # JSON has no infinity: it is written as the string JavaScript and Python spell it
+        if value is None or math.isfinite(value):
+            return value
+        return "Infinity" if value > 0 else "-Infinity"
+
+    def from_json(self, value: Any) -> Any:
+        if isinstance(value, str) and value in ("Infinity", "-Infinity"):
+            return float(value)
+        return value
+
+    def sql_literal(self, value: Any) -> str:
+        if value is not None and not math.isfinite(value):
+            raise TypeError("an infinite float has no SQL literal and cannot be a DEFAULT")
+        return super().sql_literal(value)
+
 
 class Real(Double):
-    """32-bit float: values are rounded to single precision on assignment, as stored."""
+    """32-bit float: values are rounded to single precision on assignment, as stored.
+
+    Like ``Double``: NaN refused, -0.0 held as 0.0, infinities kept; a finite value beyond
+    the 32-bit range (about 3.4e38) is refused rather than rounded to infinity.
+    """
 
     native = None
 
@@ -234,10 +352,10 @@ class Real(Double):
 
     def validate(self, value: Any) -> Any:
         value = super().validate(value)
-        try:
-            return struct.unpack("f", struct.pack("f", value))[0]
-        except OverflowError:
-            raise ValueError(f"{value} is out of range for Real (32-bit float)") from None
+        single: float = struct.unpack("f", struct.pack("f", value))[0]
+        if math.isinf(single) and not math.isinf(value):
+            raise ValueError("is out of range for Real (32-bit float, at most about 3.4e38)")
+        return single
 
     def from_db(self, value: Any) -> Any:
         return None if value is None else self.validate(float(value))
@@ -247,7 +365,9 @@ class Decimal(PolyType):
     """Exact decimal with ``precision`` digits, ``scale`` of them after the point.
 
     Values are quantized to ``scale`` on assignment (``1.5`` in ``Decimal(10, 2)`` becomes
-    ``Decimal('1.50')``), which is what the store keeps and returns.
+    ``Decimal('1.50')``), which is what the store keeps and returns. A value with more
+    digits after the point, or more than ``precision - scale`` before it, is refused, never
+    rounded; so are NaN and infinities. -0 is held as 0.
     """
 
     native: ClassVar[type[Any] | None] = _decimal.Decimal  # stores return the stored digits
@@ -260,42 +380,69 @@ class Decimal(PolyType):
         self.precision = precision
         self.scale = scale
         self._quantum = _decimal.Decimal(1).scaleb(-scale)
+        # room for every digit a value in range has, so quantize never needs to round
         self._context = _decimal.Context(prec=precision + 2)
 
     @property
     def sql_type(self) -> str:
         return f"DECIMAL({self.precision}, {self.scale})"
 
+    def _name(self) -> str:
+        return f"Decimal({self.precision}, {self.scale})"
+
     def validate(self, value: Any) -> Any:
+        if type(value) is not _decimal.Decimal:
+            value = self._as_decimal(value)
+        if not value.is_finite():
+            raise ValueError(f"is not a finite number; {self._name()} holds only those")
+        if value.is_zero():
+            return self._quantize(value.copy_abs())  # 0E+100 and -0.00 alike: 0.00
+        whole = self.precision - self.scale
+        if value.adjusted() >= whole:
+            raise ValueError(
+                f"is out of range for {self._name()}: at most {whole} digits before the point"
+            )
+        if self.precision == self.scale and value.is_signed():
+            # Polypheny counts the "-0" of "-0.05" as a digit (DataContextImpl.check strips
+            # only a leading "0"), so it refuses every negative value of DECIMAL(p, p)
+            raise ValueError(
+                f"is negative; Polypheny refuses negative values in {self._name()} "
+                "(declare a precision above the scale)"
+            )
+        exponent = value.as_tuple().exponent
+        if exponent == -self.scale:
+            return value
+        rounded = self._quantize(value)
+        if exponent < -self.scale and rounded != value:
+            raise ValueError(
+                f"has more than {self.scale} digits after the point ({self._name()}); "
+                "round it first"
+            )
+        return rounded
+
+    def _as_decimal(self, value: Any) -> _decimal.Decimal:
         if isinstance(value, bool):
             raise _type_error("Decimal", value)
+        if isinstance(value, _decimal.Decimal):
+            return _decimal.Decimal(value)  # a subclass: its number
         if isinstance(value, float):
-            value = _decimal.Decimal(repr(value))
-        elif isinstance(value, int | str):
+            if not math.isfinite(value):
+                raise ValueError(f"is not a finite number; {self._name()} holds only those")
+            return _decimal.Decimal(repr(value))  # the digits the float is written with
+        if isinstance(value, int):
+            return _decimal.Decimal(value)
+        if isinstance(value, str):
             try:
-                value = _decimal.Decimal(value)
+                return _decimal.Decimal(value)
             except _decimal.InvalidOperation:
-                raise ValueError(f"{value!r} is not a decimal number") from None
-        elif not isinstance(value, _decimal.Decimal):
-            raise _type_error("Decimal", value)
-        if not value.is_finite():
-            raise ValueError(f"{value} is not a finite decimal")
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and -exponent > self.scale:
-            rounded = value.quantize(self._quantum, context=self._context)
-            if rounded != value:
-                raise ValueError(
-                    f"{value} has more than {self.scale} digits after the point "
-                    f"(Decimal({self.precision}, {self.scale}))"
-                )
-        value = value.quantize(self._quantum, context=self._context)
-        digits = len(value.as_tuple().digits)
-        if digits > self.precision:
-            raise ValueError(
-                f"{value} has more than {self.precision} digits "
-                f"(Decimal({self.precision}, {self.scale}))"
-            )
-        return value
+                raise ValueError("is not a decimal number") from None
+        raise _type_error("Decimal", value)
+
+    def _quantize(self, value: _decimal.Decimal) -> _decimal.Decimal:
+        try:
+            return value.quantize(self._quantum, context=self._context)
+        except _decimal.InvalidOperation:  # not reached for values in range; kept safe
+            raise ValueError(f"does not fit {self._name()}") from None
 
     def from_db(self, value: Any) -> Any:
         if value is None:
@@ -343,11 +490,6 @@ def _check_precision(precision: int) -> int:
     return precision
 
 
-def _truncate_micros(micro: int, precision: int) -> int:
-    step = 10 ** (6 - precision)
-    return micro - micro % step
-
-
 class Date(PolyType):
     """A calendar date."""
 
@@ -358,9 +500,11 @@ class Date(PolyType):
         return "DATE"
 
     def validate(self, value: Any) -> Any:
+        if type(value) is _dt.date:
+            return value
         if isinstance(value, _dt.datetime) or not isinstance(value, _dt.date):
             raise _type_error("datetime.date", value)
-        return value
+        return _dt.date(value.year, value.month, value.day)  # a date subclass: its date
 
     def from_db(self, value: Any) -> Any:
         if value is None or type(value) is _dt.date:
@@ -386,6 +530,7 @@ class Time(PolyType):
 
     def __init__(self, precision: int = 0) -> None:
         self.precision = _check_precision(precision)
+        self._step = 10 ** (6 - self.precision)
 
     @property
     def sql_type(self) -> str:
@@ -396,7 +541,10 @@ class Time(PolyType):
             raise _type_error("datetime.time", value)
         if value.tzinfo is not None:
             raise ValueError("Time fields hold times without timezone; got an aware time")
-        return value.replace(microsecond=_truncate_micros(value.microsecond, self.precision))
+        micro = value.microsecond
+        if micro % self._step or value.fold or type(value) is not _dt.time:
+            value = _dt.time(value.hour, value.minute, value.second, micro - micro % self._step)
+        return value
 
     def from_db(self, value: Any) -> Any:
         if value is None or isinstance(value, _dt.time):
@@ -418,15 +566,29 @@ class Time(PolyType):
         return {"type": "Time", "precision": self.precision}
 
 
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+#: How far below a multiple of the precision a read timestamp may be and still be taken as
+#: that multiple: the driver's float error, at most ~16 µs in years 1-9999.
+_FLOAT_SLACK_US = 64
+
+_TIMESTAMP_RANGE = (
+    "is outside the instants a Timestamp holds (0001-01-01 00:00 to 9999-12-31 23:59:59.999 "
+    "UTC, the range of Python's datetime and of Polypheny's TIMESTAMP)"
+)
+
+
 class Timestamp(PolyType):
     """An instant, held as an aware UTC ``datetime`` to ``precision`` fractional digits.
 
     A naive datetime is taken as UTC; an aware one is converted to UTC. Sub-precision digits
-    are truncated on assignment, so the model holds what the store returns.
+    are truncated on assignment, so the model holds what the store returns. An aware value
+    whose UTC instant falls outside year 1 to 9999 (``datetime(1, 1, 1, tzinfo=+05:00)``)
+    is refused.
     """
 
     def __init__(self, precision: int = 0) -> None:
         self.precision = _check_precision(precision)
+        self._step = 10 ** (6 - self.precision)
 
     @property
     def sql_type(self) -> str:
@@ -435,16 +597,45 @@ class Timestamp(PolyType):
     def validate(self, value: Any) -> Any:
         if not isinstance(value, _dt.datetime):
             raise _type_error("datetime.datetime", value)
-        value = value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
-        return value.replace(microsecond=_truncate_micros(value.microsecond, self.precision))
+        tzinfo = value.tzinfo
+        if tzinfo is not _UTC:
+            if tzinfo is None or value.utcoffset() is None:  # naive: taken as UTC
+                value = value.replace(tzinfo=_UTC)
+            else:
+                try:
+                    value = value.astimezone(_UTC)
+                except OverflowError:
+                    raise ValueError(_TIMESTAMP_RANGE) from None
+        micro = value.microsecond
+        if micro % self._step or value.fold or type(value) is not _dt.datetime:
+            value = _dt.datetime(
+                value.year,
+                value.month,
+                value.day,
+                value.hour,
+                value.minute,
+                value.second,
+                micro - micro % self._step,
+                tzinfo=_UTC,
+            )
+        return value
 
     def from_db(self, value: Any) -> Any:
         if value is None:
             return None
-        if isinstance(value, int | float):  # epoch milliseconds
+        if isinstance(value, int):  # epoch milliseconds, exact
+            value = _EPOCH + _dt.timedelta(milliseconds=value)
+        elif isinstance(value, float):
             value = _dt.datetime.fromtimestamp(value / 1000, _UTC)
         elif not isinstance(value, _dt.datetime):
             value = _dt.datetime.fromisoformat(str(value))
+        short = self._step - value.microsecond % self._step
+        if short < _FLOAT_SLACK_US:
+            # The driver (1.0.0) reads a timestamp through a float of seconds
+            # (``fromtimestamp(ms / 1000)``), up to ~16 µs short outside 1697-2242; what we
+            # write is a whole multiple of the precision, so such a value is that multiple.
+            with contextlib.suppress(OverflowError):
+                value += _dt.timedelta(microseconds=short)
         return self.validate(value)
 
     def to_json(self, value: Any) -> Any:
@@ -466,8 +657,49 @@ class Timestamp(PolyType):
 # -- structured values stored as text or bytes ---------------------------------------------
 
 
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object, refusing a key that occurs twice (``{1: "a", "1": "b"}`` in Python)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))  # type: ignore[func-returns-value]
+        raise ValueError(
+            f"has two keys that are both {twice!r} in JSON, where every key is a string; "
+            "one would be lost"
+        )
+    return obj
+
+
+#: Strict JSON: no NaN or infinities; non-ASCII kept, so a lone surrogate shows (made once:
+#: ``json.dumps`` with options builds an encoder per call).
+_JSON_ENCODER = _json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as JSON text that every store holds, or ``TypeError``/``ValueError``."""
+    try:
+        text = _JSON_ENCODER.encode(value)
+    except RecursionError:
+        raise ValueError("is nested too deeply to be written as JSON") from None
+    except ValueError as exc:
+        if "JSON compliant" in str(exc):
+            raise ValueError("holds a NaN or an infinity, which JSON has no form for") from None
+        raise ValueError(f"cannot be written as JSON: {exc}") from None
+    except TypeError as exc:
+        raise TypeError(f"is not JSON-serialisable: {exc}") from None
+    if not text.isascii():
+        _check_text(text)  # a lone surrogate in a string or a key
+    return text
+
+
 class Json(PolyType):
-    """Any JSON-serialisable value, stored as TEXT."""
+    """A JSON value: dicts with string keys, lists, strings, numbers, booleans, None.
+
+    A value is normalised on assignment to what the store returns -- a copy, with tuples as
+    lists and int, float, bool or None keys as the strings JSON writes them as -- and refused
+    when JSON cannot hold it: other types, NaN and infinities, lone surrogates, two keys
+    that become the same string, circular or too deeply nested values.
+    """
 
     mutable = True
     comparable = False
@@ -477,11 +709,14 @@ class Json(PolyType):
         return "TEXT"
 
     def validate(self, value: Any) -> Any:
+        text = _json_text(value)
         try:
-            _json.dumps(value)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"is not JSON-serialisable: {exc}") from None
-        return value
+            normal = _json.loads(text)
+            if normal != value:  # normalised (tuples, keys): look for keys that collided
+                normal = _json.loads(text, object_pairs_hook=_json_object)
+        except RecursionError:
+            raise ValueError("is nested too deeply to be read back from JSON") from None
+        return normal
 
     def to_db(self, value: Any) -> Any:
         return None if value is None else _json.dumps(value)
@@ -507,14 +742,24 @@ class PolyEnum(PolyType):
             return value
         if isinstance(value, str) and value in self.python_enum.__members__:
             return self.python_enum[value]
-        names = ", ".join(self.python_enum.__members__)
-        raise ValueError(f"{value!r} is not a member of {self.python_enum.__name__} ({names})")
+        members = list(self.python_enum.__members__)
+        names = ", ".join(members[:12]) + (", ..." if len(members) > 12 else "")
+        raise ValueError(f"is not a member of {self.python_enum.__name__} ({names})")
 
     def to_db(self, value: Any) -> Any:
         return None if value is None else value.name
 
     def from_db(self, value: Any) -> Any:
-        return None if value is None else self.python_enum[value]
+        if value is None:
+            return None
+        try:
+            return self.python_enum[value]
+        except KeyError:
+            members = ", ".join(self.python_enum.__members__)
+            raise StoredValueError(
+                f"PolyEnum({self.python_enum.__name__}): the store holds {value!r}, which is not "
+                f"a member ({members}); add the member back, or update those entries first"
+            ) from None
 
     to_json = to_db
     from_json = from_db
@@ -578,7 +823,11 @@ class Geometry(PolyType):
         geometry = self._shapely()
         if not isinstance(value, geometry.base.BaseGeometry):
             raise _type_error("a shapely geometry", value)
-        return value
+        try:  # held as it reads back from its GeoJSON (refusing NaN coordinates)
+            text = _json.dumps(geometry.mapping(value), allow_nan=False)
+            return geometry.shape(_json.loads(text))
+        except Exception as exc:  # shapely's own errors have no common base
+            raise ValueError(f"cannot be written as GeoJSON: {exc}") from None
 
     def to_db(self, value: Any) -> Any:
         if value is None:

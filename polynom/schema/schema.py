@@ -14,9 +14,11 @@ from typing import Any, ClassVar
 from polynom import config
 from polynom.errors import SchemaError
 from polynom.schema.polytypes import PolyType, VarChar
+from polynom.schema.validation import INVALID, short_repr
 
 __all__ = [
     "ENTRY_ID",
+    "BaseField",
     "BaseSchema",
     "DataModel",
     "Field",
@@ -32,7 +34,61 @@ ENTRY_ID = "_entry_id"
 # -- fields -------------------------------------------------------------------------------
 
 
-class Field:
+class BaseField:
+    """What every field has: its names and its polytype (PolyNOM 0.3's ``_BaseField``).
+
+    ``previous_name`` renames the column on migration.
+    """
+
+    def __init__(
+        self,
+        db_field_name: str,
+        polytype: PolyType,
+        python_field_name: str | None = None,
+        previous_name: str | None = None,
+    ) -> None:
+        if isinstance(polytype, type) and issubclass(polytype, PolyType):
+            polytype = polytype()  # Text and friends may be passed uninstantiated
+        if not isinstance(polytype, PolyType):
+            raise SchemaError(
+                f"field {db_field_name!r}: {polytype!r} is not a polytype "
+                "(use one from polynom.schema.polytypes)"
+            )
+        if not isinstance(db_field_name, str) or not db_field_name:
+            raise SchemaError(f"a field needs a non-empty name, got {db_field_name!r}")
+        self.db_field_name = db_field_name
+        self.python_field_name = python_field_name or db_field_name
+        self.polytype = polytype
+        self.previous_name = previous_name
+
+    # PolyNOM spells these with a leading underscore; keep both working.
+    @property
+    def _db_field_name(self) -> str:
+        return self.db_field_name
+
+    @property
+    def _python_field_name(self) -> str:
+        return self.python_field_name
+
+    @property
+    def _polytype(self) -> PolyType:
+        return self.polytype
+
+    @property
+    def _previous_name(self) -> str | None:
+        return self.previous_name
+
+    def _to_dict(self) -> dict[str, Any]:
+        """The field as PolyNOM 0.3's schema snapshots list it (its type by class name only)."""
+        return {
+            "name": self.python_field_name,
+            "db_name": self.db_field_name,
+            "type": type(self.polytype).__name__,
+            "previous_name": self.previous_name,
+        }
+
+
+class Field(BaseField):
     """A column of an entity.
 
     ``default`` may be a value or a zero-argument callable; a plain value also becomes the
@@ -56,49 +112,36 @@ class Field:
         previous_name: str | None = None,
         convert: bool | Callable[[Any], Any] | None = None,
     ) -> None:
-        if isinstance(polytype, type) and issubclass(polytype, PolyType):
-            polytype = polytype()  # Text and friends may be passed uninstantiated
-        if not isinstance(polytype, PolyType):
-            raise SchemaError(
-                f"field {db_field_name!r}: {polytype!r} is not a polytype "
-                "(use one from polynom.schema.polytypes)"
-            )
-        if not isinstance(db_field_name, str) or not db_field_name:
-            raise SchemaError(f"a field needs a non-empty name, got {db_field_name!r}")
-        self.db_field_name = db_field_name
-        self.python_field_name = python_field_name or db_field_name
-        self.polytype = polytype
+        super().__init__(db_field_name, polytype, python_field_name, previous_name)
+        polytype = self.polytype
         self.nullable = nullable
         self.unique = unique
-        self.previous_name = previous_name
         #: How a migration that changes the type converts stored values (not in snapshots).
         self.convert = convert
         self.default = default
         if default is not None and not callable(default):
             try:
                 self.default = polytype.validate(default)
-            except (TypeError, ValueError) as exc:
-                raise SchemaError(f"field {db_field_name!r}: default {default!r} {exc}") from None
-
-    # PolyNOM spells these with a leading underscore; keep both working.
-    @property
-    def _db_field_name(self) -> str:
-        return self.db_field_name
-
-    @property
-    def _python_field_name(self) -> str:
-        return self.python_field_name
-
-    @property
-    def _polytype(self) -> PolyType:
-        return self.polytype
+                polytype.sql_literal(self.default)  # it becomes the column's DEFAULT
+            except INVALID as exc:
+                raise SchemaError(
+                    f"field {db_field_name!r}: default {short_repr(default)} {exc}"
+                ) from None
 
     def make_default(self) -> Any:
         """The value a new model gets when the field is not given."""
         default = self.default
         if callable(default):
             value = default()
-            return None if value is None else self.polytype.validate(value)
+            if value is None:
+                return None
+            try:
+                return self.polytype.validate(value)
+            except INVALID as exc:
+                raise SchemaError(
+                    f"field {self.python_field_name!r}: its default {short_repr(default)} "
+                    f"returned {short_repr(value)}: {exc}"
+                ) from None
         return default
 
     @property
@@ -120,6 +163,22 @@ class Field:
             "primary_key": self.is_primary_key,
             "references": None,
         }
+
+    def _to_dict(self) -> dict[str, Any]:
+        data = super()._to_dict()
+        default = self.static_default
+        if not (default is None or isinstance(default, str | int | float | bool)):
+            default = self.polytype.to_json(default)  # PolyNOM kept only JSON-native defaults
+        data.update(
+            {
+                "nullable": self.nullable,
+                "unique": self.unique,
+                "default": default,
+                "is_primary_key": self.is_primary_key,
+                "is_foreign_key": False,
+            }
+        )
+        return data
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.db_field_name} {self.polytype!r}>"
@@ -196,6 +255,26 @@ class ForeignKeyField(Field):
             self.referenced_entity_name,
             self.referenced_db_field_name,
         ]
+        return data
+
+    def _to_dict(self) -> dict[str, Any]:
+        data = super()._to_dict()
+        # PolyNOM 0.3's ForeignKeyField passed its arguments to Field by position, one place
+        # off: its snapshots show the db name as "name", "unique" as the python name it was
+        # given (None), and "default" as the unique flag. They are written as PolyNOM writes
+        # them, so PolyNOM finds no difference in a snapshot of ours.
+        given = None if self.python_field_name == self.db_field_name else self.python_field_name
+        data.update(
+            {
+                "name": self.db_field_name,
+                "unique": given,
+                "default": self.unique,
+                "is_foreign_key": True,
+                "references_namespace": self.referenced_namespace_name,
+                "references_entity": self.referenced_entity_name,
+                "references_field": self.referenced_db_field_name,
+            }
+        )
         return data
 
 
@@ -294,6 +373,18 @@ class BaseSchema:
     def _get_field_map(cls) -> dict[str, Field]:
         cls.all_fields()
         return dict(cls._pn_by_py)
+
+    @classmethod
+    def _to_dict(cls) -> dict[str, Any]:
+        """The entity as PolyNOM 0.3's schema snapshots list it."""
+        fields = [f._to_dict() for f in cls.all_fields()]
+        fields[0]["unique"] = True  # PolyNOM declares its _entry_id key unique as well
+        return {
+            "entity_name": cls.entity_name,
+            "namespace_name": cls.namespace(),
+            "data_model": cls.data_model.name,
+            "fields": fields,
+        }
 
     @classmethod
     def describe(cls) -> dict[str, Any]:

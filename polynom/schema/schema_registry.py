@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Iterable
+from typing import Any
 
 from polynom import config
 from polynom.errors import SchemaError
+from polynom.schema.polynom03_snapshot import polynom03_snapshot
 from polynom.schema.schema import BaseSchema, schema_class
 
 __all__ = ["polynom_schema", "registered_schemas", "restore", "snapshot", "sort_by_dependency"]
@@ -54,3 +56,19 @@ def sort_by_dependency(schemas: Iterable[type[BaseSchema]]) -> list[type[BaseSch
     except graphlib.CycleError as exc:
         names = " -> ".join(s.qualified_name() for s in exc.args[1])
         raise SchemaError(f"foreign keys form a cycle: {names}") from None
+
+
+# -- PolyNOM 0.3's names ---------------------------------------------------------------------
+
+
+def _get_ordered_schemas() -> list[type[BaseSchema]]:
+    """The registered schemas, referenced ones first."""
+    return sort_by_dependency(registered_schemas())
+
+
+_sort_by_foreign_key = sort_by_dependency
+
+
+def _to_dict() -> dict[str, Any]:
+    """The registered schemas as PolyNOM 0.3's snapshot (``{"version", "schemas"}``)."""
+    return polynom03_snapshot(_get_ordered_schemas())

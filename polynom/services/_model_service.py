@@ -11,9 +11,11 @@ from polydatum import Service
 
 from polynom.changelog import ChangeRecord, history
 from polynom.errors import NotFound, SessionError, ValidationError
-from polynom.model.model import BaseModel
+from polynom.model.model import BaseModel, model_for_schema
 from polynom.query import Query, get_by_id
 from polynom.resources.context_state import open_resource
+from polynom.schema.schema import ENTRY_ID, ForeignKeyField
+from polynom.schema.validation import short_repr
 from polynom.session import Session
 from polynom.sql.expression import Column, Expr, Ordering
 
@@ -183,11 +185,13 @@ class ModelService(Service, Generic[M]):
     def create(self, **fields: Any) -> M:
         """Create an entry from ``fields`` and write it in the context's transaction.
 
-        It is flushed at once so that a constraint violation surfaces here, at the call,
-        not when the context commits. Like any failed flush, that ends the context's
-        session: nothing of the context is committed.
+        A foreign key naming no entry is ``NotFound`` (naming the parent model and id),
+        before anything is written. The entry is flushed at once so that a constraint
+        violation surfaces here, at the call, not when the context commits. Like any failed
+        flush, that ends the context's session: nothing of the context is committed.
         """
         obj = self.model(**fields)
+        self._require_parents(obj, self._foreign_keys_held(obj))
         session = self.session
         session.add(obj)
         session.flush()
@@ -196,8 +200,9 @@ class ModelService(Service, Generic[M]):
     def update(self, entry_id: str, **changes: Any) -> M:
         """Set fields of the entry and write them; raises ``NotFound`` when it is missing.
 
-        Unknown field names are refused (``ValidationError`` naming model and field) before
-        anything changes.
+        Unknown field names and bad values are refused (``ValidationError`` naming model and
+        field), and a foreign key naming no entry is ``NotFound`` naming the parent model and
+        id, before anything changes.
         """
         model = self.model
         mapper = model.__mapper__
@@ -212,6 +217,15 @@ class ModelService(Service, Generic[M]):
                     value=changes[name],
                 )
         obj = self.get_or_raise(entry_id)
+        foreign_keys = {
+            name: attribute.check(value, model)
+            for name, value in changes.items()
+            if (attribute := mapper.attributes.get(name)) is not None
+            and attribute.field.is_foreign_key
+            and value is not None
+        }
+        current = obj.__dict__
+        self._require_parents(obj, {k: v for k, v in foreign_keys.items() if v != current.get(k)})
         for name, value in changes.items():
             setattr(obj, name, value)
         self.session.flush()
@@ -223,6 +237,63 @@ class ModelService(Service, Generic[M]):
         session = self.session
         session.delete(obj)
         session.flush()
+
+    # -- parents ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _foreign_keys_held(obj: BaseModel) -> dict[str, Any]:
+        """The foreign key values of a new model that name a parent by id alone (not the
+        ones set from a related model in memory, which the flush writes first)."""
+        mapper = type(obj).__mapper__
+        d = obj.__dict__
+        values = {
+            a.name: d[a.name]
+            for a in mapper.columns
+            if a.field.is_foreign_key and d.get(a.name) is not None
+        }
+        for rel in mapper.relationships.values():
+            if values and rel.scalar and rel.peek(obj) is not None:
+                values.pop(rel.foreign_key.python_field_name, None)
+        return values
+
+    def _require_parents(self, obj: BaseModel, foreign_keys: Mapping[str, Any]) -> None:
+        """``NotFound`` naming the parent model and id when a foreign key names no entry.
+
+        Checked before the change reaches the session, so the store is never asked to write
+        a dangling reference (Polypheny does not enforce foreign keys by default); a parent
+        added earlier in the same context counts.
+        """
+        model = type(obj)
+        mapper = model.__mapper__
+        # the parent as the model names it: its relationship's target, else the schema's model
+        targets = {
+            rel.foreign_key.python_field_name: rel.target
+            for rel in mapper.relationships.values()
+            if foreign_keys and rel.scalar
+        }
+        for name, value in foreign_keys.items():
+            field = mapper.attributes[name].field
+            assert isinstance(field, ForeignKeyField)
+            parent = targets.get(name) or model_for_schema(field.referenced_schema)
+            if parent is None:  # no model class maps the parent: the store's constraint decides
+                continue
+            key = field.referenced_db_field_name
+            if key == ENTRY_ID:
+                if parent is model and value == obj.__dict__[ENTRY_ID]:
+                    continue  # an entry that is its own parent
+                found = get_by_id(parent, self.session, value) is not None
+                what = "entry id"
+            else:
+                ref = parent.__mapper__.schema.field_by_db_name(key)
+                assert ref is not None  # ForeignKeyField checked it at declaration
+                column = parent.__mapper__.attributes[ref.python_field_name].column
+                found = Query(parent, self.session).filter(column == value).exists()
+                what = ref.python_field_name
+            if not found:
+                raise NotFound(
+                    f"{parent.__name__} with {what} {short_repr(value)} does not exist "
+                    f"({model.__name__}.{name} refers to it)"
+                )
 
     # -- helpers for subclasses -------------------------------------------------------------
 

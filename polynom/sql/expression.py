@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from polynom.errors import QueryError, ValidationError
+from polynom.errors import QueryError
+from polynom.schema.polytypes import Text
+from polynom.schema.validation import INVALID, invalid_value
 from polynom.sql.names import quote
 
 if TYPE_CHECKING:
@@ -20,6 +22,8 @@ __all__ = ["Aliases", "Column", "Expr", "Ordering", "and_", "not_", "or_"]
 
 #: model class -> SQL alias, provided by the query that compiles an expression
 Aliases = dict[type, str]
+
+_TEXT = Text()
 
 
 class Expr:
@@ -70,12 +74,9 @@ class Column:
         value = self.coerce(value)
         try:
             value = self.field.polytype.validate(value)
-        except (TypeError, ValueError) as exc:
-            raise ValidationError(
-                f"{self.model.__name__}.{self.name}: cannot compare with {value!r}: {exc}",
-                model=self.model.__name__,
-                field=self.name,
-                value=value,
+        except INVALID as exc:
+            raise invalid_value(
+                self.model.__name__, self.name, value, exc, verb="cannot compare with"
             ) from None
         return self.field.polytype.to_db(value)
 
@@ -128,13 +129,16 @@ class Column:
 
     def like(self, pattern: str) -> Expr:
         """SQL ``LIKE`` (``%`` any run, ``_`` one character), case-sensitive."""
-        if not isinstance(pattern, str):
-            raise ValidationError(
-                f"{self.model.__name__}.{self.name}: like() needs a str pattern, got {pattern!r}",
-                model=self.model.__name__,
-                field=self.name,
-                value=pattern,
-            )
+        try:
+            pattern = _TEXT.validate(pattern)  # a pattern is text: a str, no lone surrogates
+        except INVALID as exc:
+            raise invalid_value(
+                self.model.__name__,
+                self.name,
+                pattern,
+                f"like() needs a str pattern: {exc}",
+                verb="cannot match",
+            ) from None
         return _Like(self, pattern)
 
     def is_(self, value: None) -> Expr:

@@ -23,6 +23,7 @@ from polynom.model.state import (
     Tracker,
 )
 from polynom.schema.schema import ENTRY_ID
+from polynom.schema.validation import INVALID
 from polynom.unit_of_work.identity import IdentityMap, key_of
 
 if TYPE_CHECKING:
@@ -206,8 +207,16 @@ class UnitOfWork:
                 continue
             attributes = type(model).__mapper__.attributes
             for name, stored in state.mutable.items():
-                polytype = attributes[name].polytype
-                if polytype.mutable and polytype.to_db(d.get(name)) != stored:
+                attribute = attributes[name]
+                polytype = attribute.polytype
+                if not polytype.mutable:
+                    continue  # kept for the conflict check only (Geometry, File)
+                try:
+                    same = polytype.to_db(d.get(name)) == stored
+                except INVALID:  # changed in place into something no store holds
+                    same = False
+                if not same:
+                    attribute.check_in_place(model)  # ValidationError, or held as stored
                     changes = state.changes
                     if changes is None:
                         changes = state.changes = {}
@@ -231,7 +240,10 @@ class UnitOfWork:
     def check_required(self, updates: list[Update]) -> None:
         """Refuse, before anything reaches the store, a required field without a value."""
         for model in self.new.values():
-            _check_required(model, type(model).__mapper__.columns)
+            mapper = type(model).__mapper__
+            _check_required(model, mapper.columns)
+            for attribute in mapper.mutable_columns:  # changed in place since assignment?
+                attribute.check_in_place(model)
         for model, changes in updates:
             attributes = type(model).__mapper__.attributes
             _check_required(model, [attributes[k] for k in changes])

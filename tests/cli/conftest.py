@@ -81,7 +81,7 @@ def project(
     """An empty project directory, the working directory of the test."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))  # the tests import the modules they write
-    for var in ("POLYNOM_URL", "POLYNOM_APP", "POLYNOM_MODELS"):
+    for var in ("POLYNOM_URL", "POLYNOM_APP", "POLYNOM_MODELS", "POLYNOM_ENTITIES"):
         monkeypatch.delenv(var, raising=False)
     return tmp_path
 
@@ -103,3 +103,15 @@ def write_models(project: Path) -> Callable[..., str]:
         return name
 
     return write
+
+
+@pytest.fixture
+def db_url(project: Path) -> str:
+    """A SQLite file in the project."""
+    return f"sqlite:///{project / 'shop.db'}"
+
+
+@pytest.fixture
+def models(write_models: Callable[..., str]) -> str:
+    """The shop models module (``MODELS_V1``), written into the project."""
+    return write_models()

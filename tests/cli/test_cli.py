@@ -60,16 +60,6 @@ def seed(module: ModuleType, url: str, app: str = APP) -> dict[str, Any]:
     return {"shop": shop._entry_id, "bell": a._entry_id, "lamp": b._entry_id}
 
 
-@pytest.fixture
-def db_url(project: Path) -> str:
-    return f"sqlite:///{project / 'shop.db'}"
-
-
-@pytest.fixture
-def models(write_models: Callable[..., str]) -> str:
-    return write_models()
-
-
 # -- check and migrate ----------------------------------------------------------------------
 
 

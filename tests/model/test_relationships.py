@@ -202,7 +202,7 @@ def test_a_self_referencing_relationship_works_on_every_store(store_url):
         @polynom_model
         class Node(BaseModel):
             schema = NodeSchema
-            parent = Relationship("Node")
+            parent = Relationship("tests.model.test_relationships.Node")
 
         with Application(str(uuid.uuid4()), store_url, schemas=[NodeSchema]) as app:
             with Session(app) as session:

@@ -90,7 +90,7 @@ def test_real_is_rounded_to_single_precision():
         ("tinyint", 128, "out of range"),
         ("boolean", 1, "expected bool"),
         ("decimal", Decimal("1.00001"), "more than 4 digits after the point"),
-        ("decimal", Decimal("123456789.5"), "more than 12 digits"),
+        ("decimal", Decimal("123456789.5"), "at most 8 digits before the point"),
         ("decimal", "abc", "not a decimal"),
         ("date", dt.datetime(2020, 1, 1), "expected datetime.date"),
         ("enum", "GREEN", "not a member of Color"),
@@ -112,3 +112,21 @@ def test_bad_values_name_model_field_and_value(field, value, message):
 def test_enum_accepts_member_name_and_geometry_point():
     item = Everything(enum="RED", geometry=Point(1.5, 2))
     assert item.enum is Color.RED and item.geometry.equals(Point(1.5, 2))
+
+
+def test_an_enum_name_the_store_holds_but_the_enum_lacks_is_a_clear_error(app):
+    from polynom import sql
+    from polynom.errors import StoredValueError
+
+    with Session(app) as session:
+        item = Everything(enum=Color.RED)
+        session.add(item)
+        session.commit()
+    with Session(app) as session:  # written by someone whose enum still had the member
+        session.execute(
+            f'UPDATE {sql.schema_entity(Everything.schema)} SET "enum" = ? WHERE "_entry_id" = ?',
+            ["PURPLE", item._entry_id],
+        )
+        session.commit()
+    with Session(app) as session, pytest.raises(StoredValueError, match=r"PURPLE.*not a member"):
+        Everything.query(session).get(item._entry_id)

@@ -12,30 +12,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from polynom.testing import PrismServer
+from tests.polynom03 import require_polynom03
 
 HERE = Path(__file__).parent
-ROOT = HERE.parent.parent
-
-
-def _polynom03_python() -> str | None:
-    candidate = os.environ.get("POLYNOM03_PYTHON") or str(ROOT / ".benchvenv" / "bin" / "python")
-    if not Path(candidate).exists():
-        return None
-    probe = subprocess.run(
-        [candidate, "-c", "import polynom.application, polypheny"],
-        capture_output=True,
-        timeout=60,
-    )
-    return candidate if probe.returncode == 0 else None
 
 
 def test_a_polynom03_program_runs_against_the_stand_in():
-    python = _polynom03_python()
-    if python is None:
-        pytest.skip("no interpreter with polypheny-polynom==0.3.2 (.benchvenv or POLYNOM03_PYTHON)")
+    python = require_polynom03()
     with PrismServer(record_statements=True) as server:
         run = subprocess.run(
             [python, str(HERE / "polynom03_app.py"), str(server.port)],

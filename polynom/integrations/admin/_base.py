@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette_admin.filters import FilterGroup, FilterRegistry
 from starlette_admin.views import BaseModelView
 
-from polynom.errors import PolynomError
+from polynom.errors import ConfigurationError, PolynomError
 from polynom.integrations.admin._filters import PolynomFilterRegistry, expression_of
 from polynom.integrations.admin._rows import ENTRY_ID, Row
 
@@ -122,7 +122,9 @@ class PolynomView(BaseModelView):
         default: :meth:`failed`)."""
         site = self.site
         if site is None:
-            raise RuntimeError(f"{type(self).__name__} {self.key!r} is not part of a PolynomAdmin")
+            raise ConfigurationError(
+                f"{type(self).__name__} {self.key!r} is not part of a PolynomAdmin"
+            )
         user = site.user_from(request)
 
         def in_context() -> Any:

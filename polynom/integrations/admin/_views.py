@@ -28,6 +28,7 @@ from polynom.integrations.admin._fields import FieldPlan, plan_fields
 from polynom.integrations.admin._rows import ENTRY_ID, Row, display, row_of
 from polynom.schema import polytypes as pt
 from polynom.schema.schema import schema_class
+from polynom.schema.validation import INVALID, short_repr
 
 __all__ = ["ModelView"]
 
@@ -279,8 +280,8 @@ class ModelView(PolynomView):
             if value is not None:
                 try:
                     field.polytype.validate(value)
-                except (TypeError, ValueError, ArithmeticError) as exc:
-                    errors[name] = f"invalid value {value!r}: {exc or type(exc).__name__}"
+                except INVALID as exc:
+                    errors[name] = f"invalid value {short_repr(value)}: {exc or type(exc).__name__}"
                     continue
             values[plan.model_field] = value
         if errors:

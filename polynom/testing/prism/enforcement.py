@@ -5,19 +5,19 @@ A default Polypheny enforces no key (``runtime/uniqueConstraintEnforcement`` and
 polypheny/db/config/RuntimeConfig.java``). Turned on, it checks as here:
 
 * unique keys (the primary key among them, named ``PRIMARY KEY``) right after each write to
-  a table, over the whole table, grouping by the key -- so NULLs count as equal -- and it
-  leaves the failed write and the transaction in place (``core/.../algebra/logical/common/
-  LogicalConstraintEnforcer.java``, the ``ON_QUERY`` enforcer; ``core/.../functions/
-  Functions.java``);
+  a table, over the whole table, grouping by the key, and it leaves the failed write and the
+  transaction in place (``core/.../algebra/logical/common/LogicalConstraintEnforcer.java``,
+  the ``ON_QUERY`` enforcer; ``core/.../functions/Functions.java``);
 * foreign keys at commit, for every table the transaction wrote (its own keys and the keys
   that reference it); a violation rolls the transaction back and names the first violated
   key (``dbms/.../processing/ConstraintEnforceAttacher.java``, ``dbms/.../transaction/
   TransactionImpl.java``).
 
 The keys are those of the embedded store's Polypheny semantics (its catalog of keys). Not
-emulated: the catalog's key lookup that makes Polypheny treat its foreign key and primary key
-constraints as further unique checks, and its counting of a NULL foreign key as dangling
-(both read in the source, not seen on a server; ``docs/testing.md``).
+emulated, read in the source but not seen on a server (``docs/testing.md``): the grouping
+also puts NULLs together, so two NULLs in a unique column would count as a violation (here
+NULLs never clash, as in SQL); the catalog's key lookup makes foreign key and primary key
+constraints further unique checks; the foreign key control counts a NULL key as dangling.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from polynom.errors import ForeignKeyViolation
 from polynom.sql import select as sql_select
-from polynom.sql.names import entity
+from polynom.sql.names import entity, quote
 from polynom.stores.sqlite.refusals import EXECUTION, PolyphenyRefusal
 from polynom.stores.sqlite.translate.names import unmangle
 from polynom.testing.prism.sqltext import first_keyword
@@ -63,7 +63,9 @@ def check_unique(conn: StoreConnection, tr: Translation, sql: str) -> None:
     violated = [
         f"{verb} violates unique constraint `{name}`.`{key_name}`"
         for key_name, columns in keys
-        if conn.execute(sql_select.duplicates(where, columns)).rows
+        if conn.execute(
+            sql_select.duplicates(where, columns, [f"{quote(c)} IS NOT NULL" for c in columns])
+        ).rows
     ]
     if violated:
         raise PolyphenyRefusal("\n".join(violated), EXECUTION)

@@ -93,8 +93,12 @@ def test_unique_enforcement_checks_after_the_write_and_keeps_it():
         assert str(info.value) == "Insert violates unique constraint `item`.`PRIMARY KEY`"
         assert _count(cur) == 2  # the violating row stays in the open transaction
         cur.execute('INSERT INTO "app"."owner" VALUES (?, ?)', ("o1", None))
-        with pytest.raises(polypheny.Error, match=r"`owner`\.`auto_c_0`"):
-            cur.execute('INSERT INTO "app"."owner" VALUES (?, ?)', ("o2", None))  # NULL = NULL
+        cur.execute('INSERT INTO "app"."owner" VALUES (?, ?)', ("o2", None))  # NULLs never clash
+        cur.execute('INSERT INTO "app"."owner" VALUES (?, ?)', ("o3", "Ada"))
+        with pytest.raises(
+            polypheny.Error, match=r"^Insert violates unique constraint `owner`\.`auto_c_0`$"
+        ):
+            cur.execute('INSERT INTO "app"."owner" VALUES (?, ?)', ("o4", "Ada"))
         con.rollback()
         con.close()
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date, datetime, time
 
 from polynom.errors import StoreError
 from polynom.stores.sqlite.translate.clauses import rewrite_clauses
@@ -21,6 +22,7 @@ from polynom.stores.sqlite.translate.tokens import (
     PARAM,
     QIDENT,
     SKIP,
+    STRING,
     WORD,
     WS,
     Token,
@@ -28,6 +30,7 @@ from polynom.stores.sqlite.translate.tokens import (
     name_of,
     tokenize,
 )
+from polynom.stores.sqlite.translate.values import adapt_value
 
 # Words that end a FROM list at their depth (a comma after them is no longer a table).
 _CLAUSE_END = frozenset(
@@ -79,6 +82,29 @@ SelectItem = tuple[str | None, str] | None
 #: A SELECT's own FROM tables as (name used in the statement, SQLite table), lower-cased
 #: names, and its select-list items: enough to name each result column's declared type.
 SelectSources = tuple[tuple[tuple[str, str], ...], tuple[SelectItem, ...]]
+
+
+#: Polypheny's typed literals, ``DATE '...'``, ``TIME '...'``, ``TIMESTAMP '...'``
+#: (plugins/sql-language/src/main/codegen/Parser.jj, ``DateTimeLiteral``): the value is
+#: written as the text the embedded store keeps for a bound value of that type.
+_TYPED_LITERALS = {
+    "DATE": date.fromisoformat,
+    "TIME": time.fromisoformat,
+    "TIMESTAMP": datetime.fromisoformat,
+}
+
+
+def typed_literal(kind: str, quoted: str, sql: str) -> str:
+    """``DATE '2025-12-31'`` & co. as the SQLite string literal of the stored text."""
+    text = quoted[1:-1].replace("''", "'").strip()
+    try:
+        value = _TYPED_LITERALS[kind](text)
+    except ValueError:
+        raise StoreError(
+            f"{text[:40]!r} is not a {kind} literal; statement: {first_line(sql)}"
+        ) from None
+    stored = str(adapt_value(value))
+    return "'" + stored.replace("'", "''") + "'"
 
 
 @dataclass(slots=True)
@@ -376,6 +402,13 @@ class DmlRewriter:
                 put(k, k + 2, backquote(self._qualifier(by_key, ns, entity)))
                 k += 5
                 continue
+            if t.kind == WORD and k + 1 < self.n and self.tok(k + 1).kind == STRING:
+                kind = t.text.upper()
+                if kind in _TYPED_LITERALS:  # DATE '2025-12-31': SQLite keeps the text
+                    out[sig[k]] = ""
+                    out[sig[k + 1]] = typed_literal(kind, self.tok(k + 1).text, self.sql)
+                    k += 2
+                    continue
             if t.kind == WORD and self.is_op(k + 1, "("):
                 renamed = _FUNCTION_NAMES.get(t.text.upper())
                 if renamed:
