@@ -36,14 +36,17 @@ LOCK_WAIT = 8.0
 
 
 def _fresh_polypheny(url: str) -> None:
-    """Drop what earlier tests left: a real server is shared by the whole run."""
+    """Drop what earlier tests left: a real server is shared by the whole run.
+
+    Whole namespaces go (a DROP NAMESPACE drops every table in it, referenced or not:
+    Polypheny-DB's dbms/.../ddl/DdlManagerImpl.java, dropNamespace); a DROP TABLE IF EXISTS
+    would fail on a namespace that does not exist ("No value present", SqlDdl.java)."""
     schemas = sort_by_dependency(registered_schemas())
     namespaces = {s.namespace() for s in schemas} | {config.get(config.INTERNAL_NAMESPACE)}
     store = open_store(url)
-    try:  # children before parents: foreign keys may cross namespaces
+    try:
         store.execute_ddl(
-            [f"DROP TABLE IF EXISTS {sql.schema_entity(s)}" for s in reversed(schemas)]
-            + [f"DROP NAMESPACE IF EXISTS {sql.quote(ns)}" for ns in sorted(namespaces)]
+            [f"DROP NAMESPACE IF EXISTS {sql.quote(ns)}" for ns in sorted(namespaces)]
         )
     finally:
         store.close()
