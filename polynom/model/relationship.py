@@ -2,8 +2,9 @@
 
 The direction comes from the foreign keys: when the owner's schema has a foreign key to the
 target, the attribute holds one model (``bike.owner``); when the target's schema has a
-foreign key to the owner, it holds a list (``owner.bikes``). ``back_populates`` keeps the
-other side in step in memory. Cascades (comma separated):
+foreign key to the owner, it holds a list (``owner.bikes``). A self-reference has both
+sides in one schema: ``uselist=True`` declares the list side (``node.children``), as in
+SQLAlchemy. ``back_populates`` keeps the other side in step in memory. Cascades (comma separated):
 
 - ``save-update`` (the default): adding a model to a session adds its related models.
 - ``delete``: deleting a model deletes its related models (loading them if needed).
@@ -86,12 +87,14 @@ class Relationship(RelationshipAttribute):
         back_populates: str | None = None,
         cascade: str | None = None,
         foreign_key: str | None = None,
+        uselist: bool | None = None,
     ) -> None:
         if target_model is None:
             raise RelationshipError("Relationship needs a target model (class or dotted name)")
         self._target = target_model
         self.back_populates = back_populates
         self.foreign_key_name = foreign_key
+        self.uselist = uselist
         words = {w.strip() for w in (cascade or "save-update").split(",") if w.strip()}
         unknown = words - CASCADES
         if unknown:
@@ -148,7 +151,10 @@ class Relationship(RelationshipAttribute):
             theirs = [
                 f for f in theirs if self.foreign_key_name in (f.db_field_name, f.python_field_name)
             ]
-        candidates, scalar = (mine, True) if mine else (theirs, False)
+        if self.uselist is None:  # the side holding the foreign key holds one model
+            candidates, scalar = (mine, True) if mine else (theirs, False)
+        else:  # a self-reference has both sides in one schema: the user says which
+            candidates, scalar = (theirs, False) if self.uselist else (mine, True)
         if not candidates:
             raise RelationshipError(
                 f"{self}: neither {owner.__name__} nor {target.__name__} has a ForeignKeyField "

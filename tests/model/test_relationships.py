@@ -7,6 +7,7 @@ import pytest
 from polynom.errors import ForeignKeyViolation, RelationshipError
 from polynom.model.model import BaseModel
 from polynom.model.relationship import Relationship
+from polynom.query import joinedload
 from polynom.schema.field import Field, ForeignKeyField
 from polynom.schema.polytypes import Text, VarChar
 from polynom.schema.schema import BaseSchema
@@ -202,7 +203,10 @@ def test_a_self_referencing_relationship_works_on_every_store(store_url):
         @polynom_model
         class Node(BaseModel):
             schema = NodeSchema
-            parent = Relationship("tests.model.test_relationships.Node")
+            parent = Relationship("tests.model.test_relationships.Node", back_populates="children")
+            children = Relationship(
+                "tests.model.test_relationships.Node", back_populates="parent", uselist=True
+            )
 
         with Application(str(uuid.uuid4()), store_url, schemas=[NodeSchema]) as app:
             with Session(app) as session:
@@ -213,6 +217,9 @@ def test_a_self_referencing_relationship_works_on_every_store(store_url):
             with Session(app) as session:
                 loaded = Node.query(session).filter_by(name="leaf").first()
                 assert loaded.parent.name == "root"
+                assert [c.name for c in loaded.parent.children] == ["leaf"]
+                eager = Node.query(session).options(joinedload(Node.children))
+                assert {n.name: len(n.children) for n in eager.all()} == {"leaf": 0, "root": 1}
                 session.add(Node(name="orphan", parent_id="no-such-node"))
                 with pytest.raises(ForeignKeyViolation):
                     session.commit()
