@@ -164,3 +164,33 @@ def test_every_decimal_of_15_digits_round_trips_and_sorts_exactly(
             assert hits == [(values.count(probe),)]
     finally:
         store.close()
+
+
+def test_a_file_from_before_keeps_its_text_decimals_working(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from polynom.stores.sqlite.translate.types import DECIMAL_COLLATION
+    from polynom.stores.sqlite.translate.values import decimal_collation
+
+    path = tmp_path / "old.db"
+    first = SqliteStore(f"sqlite:///{path}")
+    first.execute_ddl(['CREATE TABLE "public"."t" ("id" VARCHAR(8) NOT NULL, PRIMARY KEY ("id"))'])
+    first.close()
+    raw = sqlite3.connect(path)  # the declaration earlier versions wrote
+    raw.create_collation(DECIMAL_COLLATION, decimal_collation)
+    raw.execute('ALTER TABLE "public.t" ADD COLUMN "p" DECIMAL_TEXT(10, 2) COLLATE polynom_decimal')
+    raw.execute("""INSERT INTO "public.t" VALUES ('old', '999.50')""")
+    raw.commit()
+    raw.close()
+    store = SqliteStore(f"sqlite:///{path}")
+    try:
+        assert store.column_types("public", "t")["p"] == "DECIMAL(10, 2)"
+        with store.connection() as conn:
+            conn.execute('INSERT INTO "t" ("id", "p") VALUES (?, ?)', ["new", Decimal("1000.00")])
+            conn.commit()
+        assert _ids(store, 'ORDER BY "p"') == ["old", "new"]
+        assert _ids(store, 'WHERE "p" = ?', [Decimal("1000")]) == ["new"]
+        assert _ids(store, 'WHERE "p" < ?', [Decimal("999.6")]) == ["old"]
+        with store.connection() as conn:
+            values = [v for (v,) in conn.execute('SELECT "p" FROM "t" ORDER BY "p"').rows]
+        assert values == [Decimal("999.50"), Decimal("1000")]
+    finally:
+        store.close()
