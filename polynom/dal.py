@@ -48,6 +48,9 @@ def create_data_manager(
     :class:`~polynom.middleware.TransactionMiddleware` first, then ``middleware``. The
     application must be open (``with app:``) while contexts run.
 
+    The manager is a polydatum ``DataManager`` (a subclass doing less work per context and
+    per ``ctx.dal.<service>`` lookup, with the same behaviour).
+
     Polydatum keeps the active contexts of *every* ``DataManager`` on one shared stack;
     with ``own_context_stack`` (the default) this manager gets its own (still per thread
     and per asyncio task), so a context of another manager never shadows this one's.
