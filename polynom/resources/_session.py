@@ -79,24 +79,27 @@ class SessionResource(Resource):
         # The common case, kept lean: check the connection out of the connection resource's
         # pool here rather than through a second polydatum resource.
         d = context.__dict__
+        lent: dict[Any, StoreConnection] | None = d.get(LENT_KEY)
+        if lent is not None and resource in lent:
+            # another session resource of this context checked it out
+            yield from self._on_resource(context, lent[resource])
+            return
         owner: Application = resource.application
-        app = self.application or owner
         if LOG_USER_KEY in d:
             user = d[LOG_USER_KEY]
         else:
             changelog = self.changelog
             user = None if changelog is None else changelog.log_user(context)
-        lent: dict[Any, StoreConnection] | None = d.get(LENT_KEY)
-        if lent is None:
-            lent = d[LENT_KEY] = {}
-        elif resource in lent:  # another session resource of this context checked it out
-            yield from self._on(context, app, user, lent[resource])
-            return
         store = owner.store
         conn = store.acquire()
-        lent[resource] = conn
+        if lent is None:
+            lent = d[LENT_KEY] = {resource: conn}
+        else:
+            lent[resource] = conn
         try:
-            session = (self.session_class or Session)(app, log_user=user, connection=conn)
+            session = (self.session_class or Session)(
+                self.application or owner, log_user=user, connection=conn
+            )
             session.__enter__()
         except BaseException:
             del lent[resource]
