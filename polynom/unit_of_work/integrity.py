@@ -11,6 +11,12 @@ raises the same :class:`~polynom.errors.UniqueViolation` or
 :class:`~polynom.errors.ForeignKeyViolation` the embedded store raises, and the session
 rolls the transaction back.
 
+Foreign keys are checked when the session commits, as the embedded store checks its own
+(``DEFERRABLE INITIALLY DEFERRED``): a flush may delete a parent before its children, or
+write a child before its parent, as long as the committed state holds. The flushes record
+what to look at in :class:`PendingReferences`; uniqueness is checked after each write, as
+SQLite checks it.
+
 It looks *after* writing, as Polypheny's own enforcer does: the write has taken the entity's
 exclusive lock, so no other transaction can add a clashing entry before this one ends
 (strict two-phase locking), and reading first would take a shared lock that two writers then
@@ -31,7 +37,7 @@ if TYPE_CHECKING:
     from polynom.schema.schema import BaseSchema, Field, ForeignKeyField
     from polynom.unit_of_work.executor import Executor
 
-__all__ = ["check_deleted", "check_written", "needs_checks"]
+__all__ = ["PendingReferences", "check_deleted", "check_written", "needs_checks"]
 
 
 def _chunks(values: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
@@ -79,9 +85,11 @@ def check_written(
     schema: type[BaseSchema],
     fields: Sequence[Field],
     rows: Sequence[Sequence[Any]],
+    pending: PendingReferences | None = None,
 ) -> None:
     """After ``rows`` (store values of ``fields``) were inserted into, or set in, ``schema``'s
-    entity: refuse keys held twice and foreign keys that point nowhere."""
+    entity: refuse keys held twice and foreign keys that point nowhere -- the latter at
+    commit when ``pending`` collects them, at once otherwise."""
     keys = _keys_unchecked(executor, fields)
     references = _references_unchecked(executor, schema, fields)
     if not (keys or references):
@@ -106,26 +114,36 @@ def check_written(
                     "exists; the transaction was rolled back"
                 )
     for fk in references:
-        values = sorted({row[position[fk.db_field_name]] for row in rows} - {None}, key=repr)
-        parent = fk.referenced_schema
-        column = quote(fk.referenced_db_field_name)
-        for chunk in _chunks(values, size):
-            present = {
-                r[0]
-                for r in executor.execute(
-                    sql_select.select(
-                        column, schema_entity(parent), [sql_select.in_list(column, len(chunk))]
-                    ),
-                    list(chunk),
-                ).rows
-            }
-            missing = [v for v in chunk if v not in present]
-            if missing:
-                raise ForeignKeyViolation(
-                    f"foreign key violated: {schema.qualified_name()}.{fk.db_field_name} = "
-                    f"{missing[0]!r} references {parent.qualified_name()}, which has no such "
-                    "entry; the transaction was rolled back"
-                )
+        referencing = {row[position[fk.db_field_name]] for row in rows} - {None}
+        if pending is not None:
+            pending.written.setdefault((schema, fk), set()).update(referencing)
+        else:
+            _check_references(executor, schema, fk, referencing)
+
+
+def _check_references(
+    executor: Executor, schema: type[BaseSchema], fk: ForeignKeyField, values: set[Any]
+) -> None:
+    """Refuse values of ``schema``'s ``fk`` that no entry of the referenced entity holds."""
+    parent = fk.referenced_schema
+    column = quote(fk.referenced_db_field_name)
+    for chunk in _chunks(sorted(values, key=repr), max(1, executor.max_params)):
+        present = {
+            r[0]
+            for r in executor.execute(
+                sql_select.select(
+                    column, schema_entity(parent), [sql_select.in_list(column, len(chunk))]
+                ),
+                list(chunk),
+            ).rows
+        }
+        missing = [v for v in chunk if v not in present]
+        if missing:
+            raise ForeignKeyViolation(
+                f"foreign key violated: {schema.qualified_name()}.{fk.db_field_name} = "
+                f"{missing[0]!r} references {parent.qualified_name()}, which has no such "
+                "entry; the transaction was rolled back"
+            )
 
 
 def check_deleted(
@@ -133,13 +151,14 @@ def check_deleted(
     schema: type[BaseSchema],
     rows: Sequence[dict[str, Any]],
     schemas: Sequence[type[BaseSchema]],
+    pending: PendingReferences | None = None,
 ) -> None:
     """After entries of ``schema`` (their store values by column) were deleted, or their
-    referenced keys changed: refuse when an entry of ``schemas`` still references one."""
+    referenced keys changed: refuse when an entry of ``schemas`` still references one -- at
+    commit when ``pending`` collects them, at once otherwise."""
     caps = executor.capabilities
     if caps.enforces_foreign_keys and caps.self_referencing_fk:
         return
-    size = max(1, executor.max_params)
     for child in schemas:
         for fk in child.foreign_keys():
             if fk.referenced_schema is not schema:
@@ -147,21 +166,65 @@ def check_deleted(
             if caps.enforces_foreign_keys and child is not schema:
                 continue  # the store enforces this one
             key = fk.referenced_db_field_name
-            values = sorted({r.get(key) for r in rows} - {None}, key=repr)
-            column = quote(fk.db_field_name)
-            for chunk in _chunks(values, size):
-                found = executor.execute(
-                    sql_select.select(
-                        column,
-                        schema_entity(child),
-                        [sql_select.in_list(column, len(chunk))],
-                        limit=1,
-                    ),
-                    list(chunk),
-                ).rows
-                if found:
-                    raise ForeignKeyViolation(
-                        f"foreign key violated: {child.qualified_name()}.{fk.db_field_name} = "
-                        f"{found[0][0]!r} references {schema.qualified_name()}, whose entry is "
-                        "gone; the transaction was rolled back"
-                    )
+            values = {r.get(key) for r in rows} - {None}
+            if not values:
+                continue
+            if pending is not None:
+                pending.gone.setdefault((child, fk), set()).update(values)
+            else:
+                _check_unreferenced(executor, child, fk, values)
+
+
+def _check_unreferenced(
+    executor: Executor, child: type[BaseSchema], fk: ForeignKeyField, values: set[Any]
+) -> None:
+    """Refuse when an entry of ``child`` references one of the key ``values`` of ``fk``'s
+    parent through ``fk``."""
+    column = quote(fk.db_field_name)
+    for chunk in _chunks(sorted(values, key=repr), max(1, executor.max_params)):
+        found = executor.execute(
+            sql_select.select(
+                column, schema_entity(child), [sql_select.in_list(column, len(chunk))], limit=1
+            ),
+            list(chunk),
+        ).rows
+        if found:
+            raise ForeignKeyViolation(
+                f"foreign key violated: {child.qualified_name()}.{fk.db_field_name} = "
+                f"{found[0][0]!r} references {fk.referenced_schema.qualified_name()}, whose "
+                "entry is gone; the transaction was rolled back"
+            )
+
+
+class PendingReferences:
+    """The foreign keys a transaction's flushes wrote or took away, checked at commit.
+
+    ``written`` maps (child schema, foreign key) to the values written into it; ``gone``
+    maps (child schema, foreign key) to referenced key values that were deleted or changed.
+    :meth:`check` looks at the state the transaction is about to commit, so the order of
+    the flushes does not matter (a parent deleted before its children, a child written
+    before its parent), as with the embedded store's deferred foreign keys."""
+
+    __slots__ = ("gone", "written")
+
+    def __init__(self) -> None:
+        self.written: dict[tuple[type[BaseSchema], ForeignKeyField], set[Any]] = {}
+        self.gone: dict[tuple[type[BaseSchema], ForeignKeyField], set[Any]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.written or self.gone)
+
+    def check(self, executor: Executor) -> None:
+        """Raise :class:`~polynom.errors.ForeignKeyViolation` for the first foreign key the
+        transaction leaves pointing nowhere; forget what was recorded either way."""
+        written, gone = self.written, self.gone
+        self.clear()
+        for (child, fk), values in written.items():
+            _check_references(executor, child, fk, values)
+        for (child, fk), values in gone.items():
+            _check_unreferenced(executor, child, fk, values)
+
+    def clear(self) -> None:
+        """Forget what was recorded (the transaction ended)."""
+        self.written = {}
+        self.gone = {}
