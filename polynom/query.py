@@ -45,6 +45,10 @@ class QuerySession(Protocol):
         """Run a statement in the session's transaction (raises when it is not active)."""
         ...
 
+    def fetch_rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a query in the session's transaction and return its rows."""
+        ...
+
     def flush(self) -> None:
         """Write pending changes, so the query sees them."""
         ...
@@ -338,7 +342,7 @@ class Query(Generic[M]):
         session = self._session
         if session.unit_of_work.has_pending():
             session.flush()  # queries see the session's own pending changes
-        return session.execute(text, params).rows
+        return session.fetch_rows(text, params)
 
     def all(self) -> list[M]:
         """Every matching model."""
@@ -428,7 +432,7 @@ def get_by_id(
         text = mapper.statement_cache["get"] = query.statement()[0]
     if uow.new or uow.dirty or uow.deleted or uow.watched:  # has_pending(), inlined
         session.flush()
-    rows = session.execute(text, [entry_id]).rows
+    rows = session.fetch_rows(text, [entry_id])
     if not rows:
         return None
     # the entry is not in the identity map (looked up above; a flush adds nothing to it)

@@ -12,13 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from polynom.errors import DetachedModelError, SchemaError, ValidationError
 from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState
+from polynom.schema.polytypes import PolyType
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.validation import INVALID, invalid_value, short_repr
 from polynom.sql.expression import Column
 
 if TYPE_CHECKING:
-    from polynom.schema.polytypes import PolyType
     from polynom.schema.schema import BaseSchema, Field, ForeignKeyField
+
+_NONE = type(None)
+#: ``PolyType.from_db``: values of a polytype that keeps it need no conversion.
+_IDENTITY = PolyType.from_db
+#: How many row signatures a mapper remembers (a table read with odd types may make many).
+_MAX_SIGNATURES = 64
 
 __all__ = [
     "EntryIdAttribute",
@@ -171,9 +177,12 @@ class ModelMapper:
     __slots__ = (
         "attributes",
         "columns",
+        "conversions",
+        "kept_columns",
         "loaders",
         "model",
         "mutable_columns",
+        "names",
         "relationships",
         "schema",
         "statement_cache",
@@ -191,21 +200,62 @@ class ModelMapper:
         #: Field attributes by Python name, ``_entry_id`` first (the schema's column order).
         self.attributes = attributes
         self.columns = tuple(attributes.values())
+        #: The Python names of the columns, in column order (what a row's values become).
+        self.names = tuple(a.name for a in self.columns)
         #: ``(name, native type, from_db)`` per column: what building a model from a row reads.
         self.loaders = tuple((a.name, a.polytype.native, a.polytype.from_db) for a in self.columns)
         #: The columns whose values can change in place, and so need snapshots.
         self.mutable_columns = tuple(a for a in self.columns if a.polytype.mutable)
+        #: ``(row index, attribute)`` of the fields whose store value is kept while a session
+        #: holds a model: those that can change in place (a dict in a ``Json`` field), to find
+        #: such changes, and those without an exact SQL equality (``Json``, ``File``,
+        #: ``Geometry``), so the conflict check compares the stored value itself.
+        self.kept_columns = tuple(
+            (i, a)
+            for i, a in enumerate(self.columns)
+            if a.polytype.mutable or not a.polytype.comparable
+        )
+        #: Per row signature (the type of each value), the ``(index, name, from_db)`` of the
+        #: values to convert: see :meth:`conversions_for`.
+        self.conversions: dict[tuple[type, ...], tuple[tuple[int, str, Any], ...]] = {}
         self.relationships = relationships
         #: Statements that are the same for every use (a get by id), built once.
         self.statement_cache: dict[str, str] = {}
+
+    def conversions_for(self, signature: tuple[type, ...]) -> tuple[tuple[int, str, Any], ...]:
+        """The values of a row whose types are ``signature`` that need ``from_db``: those
+        that are not None, not of the polytype's native type already, and of a polytype
+        whose ``from_db`` does anything (text never does). Cached: rows of one query share
+        a signature, so building a model converts only what needs it with no per-column
+        test."""
+        found = self.conversions.get(signature)
+        if found is None:
+            found = tuple(
+                (i, name, from_db)
+                for i, ((name, native, from_db), kind) in enumerate(
+                    zip(self.loaders, signature, strict=False)
+                )
+                if kind is not _NONE
+                and kind is not native
+                and getattr(from_db, "__func__", None) is not _IDENTITY
+            )
+            if len(self.conversions) >= _MAX_SIGNATURES:  # odd data: do not grow unbounded
+                self.conversions.clear()
+            self.conversions[signature] = found
+        return found
 
     def from_row(self, row: tuple[Any, ...]) -> Any:
         """A model for a store row (values in column order), without validation: the
         store's values are the model's own."""
         obj = self.model.__new__(self.model)
         d = obj.__dict__
-        for (name, native, from_db), raw in zip(self.loaders, row, strict=False):
-            d[name] = raw if raw is None or type(raw) is native else from_db(raw)
+        d.update(zip(self.names, row, strict=False))
+        signature = tuple(map(type, row))
+        conversions = self.conversions.get(signature)
+        if conversions is None:
+            conversions = self.conversions_for(signature)
+        for i, name, from_db in conversions:
+            d[name] = from_db(row[i])
         return obj
 
     def attribute(self, name: str) -> FieldAttribute | None:

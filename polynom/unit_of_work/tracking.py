@@ -9,7 +9,6 @@ refuses a flush that would write a required field as NULL. It writes nothing its
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -32,27 +31,14 @@ if TYPE_CHECKING:
 
 __all__ = ["UnitOfWork", "Update", "new_state", "snapshot_columns"]
 
-#: Per model class: ``(row index, attribute)`` of the fields whose store value is kept.
-_SNAPSHOTS: weakref.WeakKeyDictionary[type, tuple[tuple[int, FieldAttribute], ...]] = (
-    weakref.WeakKeyDictionary()
-)
-
 
 def snapshot_columns(cls: type[BaseModel]) -> tuple[tuple[int, FieldAttribute], ...]:
     """The fields of ``cls`` whose value as the store holds it is kept while a session holds
-    a model: those that can change in place (a dict in a ``Json`` field), to find such
-    changes, and those without an exact SQL equality (``Json``, ``File``, ``Geometry``), so
-    the conflict check compares the stored value itself -- text another program formatted
-    otherwise than we would still matches."""
-    found = _SNAPSHOTS.get(cls)
-    if found is None:
-        found = tuple(
-            (i, a)
-            for i, a in enumerate(cls.__mapper__.columns)
-            if a.polytype.mutable or not a.polytype.comparable
-        )
-        _SNAPSHOTS[cls] = found
-    return found
+    a model (``ModelMapper.kept_columns``): those that can change in place (a dict in a
+    ``Json`` field), to find such changes, and those without an exact SQL equality (``Json``,
+    ``File``, ``Geometry``), so the conflict check compares the stored value itself -- text
+    another program formatted otherwise than we would still matches."""
+    return cls.__mapper__.kept_columns
 
 
 #: ``new_state(InstanceState)`` then setting its five slots makes an ``InstanceState`` at a
@@ -121,16 +107,24 @@ class UnitOfWork:
     def model_for_row(self, cls: type[M], row: tuple[Any, ...]) -> M:
         """The model for one store row whose entry the identity map does not hold yet."""
         mapper = cls.__mapper__
-        model: M = mapper.from_row(row)
+        model: M = cls.__new__(cls)
+        d = model.__dict__
+        d.update(zip(mapper.names, row, strict=False))  # ModelMapper.from_row, inlined
+        signature = tuple(map(type, row))
+        conversions = mapper.conversions.get(signature)
+        if conversions is None:
+            conversions = mapper.conversions_for(signature)
+        for i, name, from_db in conversions:
+            d[name] = from_db(row[i])
         state = new_state(InstanceState)  # InstanceState(tracker, PERSISTENT), see new_state
         state.tracker = self.tracker
         state.status = PERSISTENT
         state.tracking = True
         state.changes = None
         state.mutable = None
-        model.__dict__[STATE_KEY] = state
+        d[STATE_KEY] = state
         self.identity_map[(mapper.schema, row[0])] = model
-        kept = snapshot_columns(cls)
+        kept = mapper.kept_columns
         if kept:
             self._keep(model, state, kept, row)
         return model
@@ -138,12 +132,17 @@ class UnitOfWork:
     def models_for_rows(self, cls: type[M], rows: list[tuple[Any, ...]]) -> list[M]:
         """Models for store rows, reusing the objects the identity map holds.
 
-        The hot path of every query: :meth:`model_for_row` inlined, lookups hoisted.
+        The hot path of every query: :meth:`model_for_row` inlined, lookups hoisted. A new
+        model's ``__dict__`` is filled from the row in one step, then only the values the
+        mapper says need it are converted (``ModelMapper.conversions_for``: by the row's
+        types, so a row of native values converts nothing).
         """
         mapper = cls.__mapper__
         schema = mapper.schema
-        loaders = mapper.loaders
-        kept = snapshot_columns(cls)
+        names = mapper.names
+        known = mapper.conversions.get
+        plan = mapper.conversions_for
+        kept = mapper.kept_columns
         identity = self.identity_map
         find = identity.get
         tracker = self.tracker
@@ -156,8 +155,13 @@ class UnitOfWork:
             if model is None:
                 model = new(cls)
                 d = model.__dict__
-                for (name, native, from_db), raw in zip(loaders, row, strict=False):
-                    d[name] = raw if raw is None or type(raw) is native else from_db(raw)
+                d.update(zip(names, row, strict=False))
+                signature = tuple(map(type, row))
+                conversions = known(signature)
+                if conversions is None:
+                    conversions = plan(signature)
+                for i, name, from_db in conversions:
+                    d[name] = from_db(row[i])
                 # InstanceState(tracker, PERSISTENT), see new_state: once per row of every query
                 state = new_state(InstanceState)
                 state.tracker = tracker
@@ -189,7 +193,7 @@ class UnitOfWork:
     def watch(self, model: BaseModel) -> None:
         """Keep the store values of the :func:`snapshot_columns` (what was just written),
         and watch the fields that can change in place."""
-        kept = snapshot_columns(type(model))
+        kept = type(model).__mapper__.kept_columns
         if kept:
             d = model.__dict__
             d[STATE_KEY].mutable = {a.name: a.polytype.to_db(d.get(a.name)) for _, a in kept}
@@ -254,11 +258,11 @@ class UnitOfWork:
         """What was written is now the stored state."""
         for model in self.new.values():
             model.__dict__[STATE_KEY].status = PERSISTENT
-            if snapshot_columns(type(model)):
+            if type(model).__mapper__.kept_columns:
                 self.watch(model)
         for model in self.dirty.values():
             model.__dict__[STATE_KEY].changes = None
-            if snapshot_columns(type(model)):
+            if type(model).__mapper__.kept_columns:
                 self.watch(model)  # what was written is the new reference for in-place changes
         identity = self.identity_map
         for model in self.deleted.values():

@@ -66,6 +66,8 @@ __all__ = ["SqliteConnection", "SqliteResult", "is_broken"]
 register_converters()
 
 _first = itemgetter(0)  # a column's name in cursor.description
+#: How many reads' translations one connection keeps (see ``SqliteConnection.fetch_rows``).
+_MAX_READS = 512
 
 
 class SqliteResult(Result):
@@ -121,6 +123,8 @@ class SqliteConnection(StoreConnection):
         self._catalog = catalog
         self._broken = False
         self.polypheny = polypheny
+        #: The SQLite text of each read :meth:`fetch_rows` ran (by its Polypheny text).
+        self._reads: dict[str, str] = {}
 
     @property
     def broken(self) -> bool:
@@ -181,6 +185,27 @@ class SqliteConnection(StoreConnection):
             if desc is None:
                 return Result(rowcount=cur.rowcount)
             return SqliteResult(list(map(_first, desc)), cur.fetchall(), self._catalog, tr.sources)
+        except (sqlite3.Error, OverflowError) as exc:
+            raise self._failed(exc, sql) from None
+
+    def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one query in the default namespace, without a :class:`Result`: the
+        short path of the mapper's own reads (a get by id, a query's models, a lazy load).
+        Its SQLite text is kept per statement (a read's translation depends on nothing but
+        its text, unless it names a bare table, which goes the long way)."""
+        raw = self._raw
+        if raw is None or self._broken:
+            raw = self._conn()  # raises
+        text = self._reads.get(sql)
+        if text is None:
+            tr = self.translate(sql)
+            if tr.kind != DML or tr.writes or tr.bare:
+                return self.execute(sql, params).rows
+            if len(self._reads) >= _MAX_READS:
+                self._reads.clear()
+            text = self._reads[sql] = tr.sql
+        try:
+            return raw.execute(text, adapt_params(params) if params else ()).fetchall()
         except (sqlite3.Error, OverflowError) as exc:
             raise self._failed(exc, sql) from None
 
