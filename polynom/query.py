@@ -426,10 +426,11 @@ def get_by_id(
     known = uow.identity_map.get((mapper.schema, entry_id))
     if known is not None:
         return None if known.__dict__[STATE_KEY].status is DELETED else known  # type: ignore[return-value]
-    text = mapper.statement_cache.get("get")
+    key = ("get", mapper.schema.namespace())
+    text = mapper.statement_cache.get(key)
     if text is None:  # the same statement for every get of this model: build it once
         query = Query(model, session).filter(mapper.attributes[ENTRY_ID].column == entry_id)
-        text = mapper.statement_cache["get"] = query.statement()[0]
+        text = mapper.statement_cache[key] = query.statement()[0]
     if uow.new or uow.dirty or uow.deleted or uow.watched:  # has_pending(), inlined
         session.flush()
     rows = session.fetch_rows(text, [entry_id])

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 _NONE = type(None)
 #: ``PolyType.from_db``: values of a polytype that keeps it need no conversion.
 _IDENTITY = PolyType.from_db
+#: ``PolyType.to_db``: values of a polytype that keeps it cross to a store as they are.
+_TO_DB = PolyType.to_db
 #: How many row signatures a mapper remembers (a table read with odd types may make many).
 _MAX_SIGNATURES = 64
 
@@ -186,6 +188,7 @@ class ModelMapper:
         "relationships",
         "schema",
         "statement_cache",
+        "to_db_columns",
     )
 
     def __init__(
@@ -215,12 +218,21 @@ class ModelMapper:
             for i, a in enumerate(self.columns)
             if a.polytype.mutable or not a.polytype.comparable
         )
+        #: ``(index, to_db)`` of the columns whose polytype changes a value on its way to a
+        #: store (``Json`` to text...): writing a row converts only those.
+        self.to_db_columns = tuple(
+            (i, a.polytype.to_db)
+            for i, a in enumerate(self.columns)
+            if getattr(a.polytype.to_db, "__func__", None) is not _TO_DB
+        )
         #: Per row signature (the type of each value), the ``(index, name, from_db)`` of the
         #: values to convert: see :meth:`conversions_for`.
         self.conversions: dict[tuple[type, ...], tuple[tuple[int, str, Any], ...]] = {}
         self.relationships = relationships
-        #: Statements that are the same for every use (a get by id), built once.
-        self.statement_cache: dict[str, str] = {}
+        #: Statements that are the same for every use (a get by id, an insert of ``n`` rows),
+        #: built once, by what they are and the entity's quoted name (the default namespace
+        #: is a setting, which may differ between applications).
+        self.statement_cache: dict[tuple[Any, ...], str] = {}
 
     def conversions_for(self, signature: tuple[type, ...]) -> tuple[tuple[int, str, Any], ...]:
         """The values of a row whose types are ``signature`` that need ``from_db``: those

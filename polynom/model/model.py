@@ -9,7 +9,6 @@ a query column: ``Bike.price > 100``.
 from __future__ import annotations
 
 import copy
-import uuid
 from typing import Any, ClassVar, TypeVar
 
 from polynom.errors import DetachedModelError, SchemaError, ValidationTypeError
@@ -28,7 +27,7 @@ from polynom.model.state import (
     InstanceState,
     Tracker,
 )
-from polynom.schema.schema import ENTRY_ID, BaseSchema, schema_class
+from polynom.schema.schema import ENTRY_ID, BaseSchema, new_entry_id, schema_class
 from polynom.schema.schema_registry import polynom_schema
 
 __all__ = ["BaseModel", "FlexModel", "model_for_schema", "models_by_schema"]
@@ -97,7 +96,7 @@ class BaseModel:
         if _entry_id is not None:
             self._entry_id = _entry_id
         elif ENTRY_ID not in d:
-            d[ENTRY_ID] = str(uuid.uuid4())
+            d[ENTRY_ID] = new_entry_id()
         attributes = mapper.attributes
         relationships = mapper.relationships
         for name, value in fields.items():

@@ -71,7 +71,9 @@ def plan_flush(
     removed: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
     for model in deleted:
         removed[type(model).__mapper__.schema].append(model)
-    order = sort_by_dependency([*inserted, *removed])
+    schemas = [*inserted, *removed]
+    # one entity (most flushes): nothing to order
+    order = schemas if len(schemas) == 1 else sort_by_dependency(schemas)
     return FlushPlan(
         inserts=[(s, inserted[s]) for s in order if s in inserted],
         updates=batch_updates(updates),
