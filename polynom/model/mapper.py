@@ -186,6 +186,7 @@ class ModelMapper:
         "mutable_columns",
         "names",
         "relationships",
+        "required_names",
         "schema",
         "statement_cache",
         "to_db_columns",
@@ -207,6 +208,8 @@ class ModelMapper:
         self.names = tuple(a.name for a in self.columns)
         #: ``(name, native type, from_db)`` per column: what building a model from a row reads.
         self.loaders = tuple((a.name, a.polytype.native, a.polytype.from_db) for a in self.columns)
+        #: The Python names of the fields that must hold a value (not nullable).
+        self.required_names = frozenset(a.name for a in self.columns if not a.field.nullable)
         #: The columns whose values can change in place, and so need snapshots.
         self.mutable_columns = tuple(a for a in self.columns if a.polytype.mutable)
         #: ``(row index, attribute)`` of the fields whose store value is kept while a session

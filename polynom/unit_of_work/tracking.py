@@ -234,7 +234,12 @@ class UnitOfWork:
             d = model.__dict__
             state: InstanceState = d[STATE_KEY]
             changes = state.changes or {}
-            real = {k: old for k, old in changes.items() if old != d.get(k)}
+            for k, old in changes.items():
+                if old == d.get(k):  # set back to what it was: not a change
+                    real = {k: old for k, old in changes.items() if old != d.get(k)}
+                    break
+            else:
+                real = changes  # every recorded field differs (the usual case)
             if real:
                 updates.append((model, real))
             else:
@@ -249,8 +254,11 @@ class UnitOfWork:
             for attribute in mapper.mutable_columns:  # changed in place since assignment?
                 attribute.check_in_place(model)
         for model, changes in updates:
-            attributes = type(model).__mapper__.attributes
-            _check_required(model, [attributes[k] for k in changes])
+            mapper = type(model).__mapper__
+            required = mapper.required_names
+            if required and not required.isdisjoint(changes):
+                attributes = mapper.attributes
+                _check_required(model, [attributes[k] for k in changes if k in required])
 
     # -- after -------------------------------------------------------------------------------
 
