@@ -25,8 +25,6 @@ _NONE = type(None)
 _IDENTITY = PolyType.from_db
 #: ``PolyType.to_db``: values of a polytype that keeps it cross to a store as they are.
 _TO_DB = PolyType.to_db
-#: How many row signatures a mapper remembers (a table read with odd types may make many).
-_MAX_SIGNATURES = 64
 
 __all__ = [
     "EntryIdAttribute",
@@ -228,49 +226,30 @@ class ModelMapper:
             for i, a in enumerate(self.columns)
             if getattr(a.polytype.to_db, "__func__", None) is not _TO_DB
         )
-        #: Per row signature (the type of each value), the ``(index, name, from_db)`` of the
-        #: values to convert: see :meth:`conversions_for`.
-        self.conversions: dict[tuple[type, ...], tuple[tuple[int, str, Any], ...]] = {}
+        #: ``(index, name, native type, from_db)`` of the columns whose polytype's
+        #: ``from_db`` does something (text's never does): building a model from a row
+        #: takes the row's values as they are and converts only these, where needed.
+        self.conversions = tuple(
+            (i, name, native, from_db)
+            for i, (name, native, from_db) in enumerate(self.loaders)
+            if getattr(from_db, "__func__", None) is not _IDENTITY
+        )
         self.relationships = relationships
         #: Statements that are the same for every use (a get by id, an insert of ``n`` rows),
         #: built once, by what they are and the entity's quoted name (the default namespace
         #: is a setting, which may differ between applications).
         self.statement_cache: dict[tuple[Any, ...], str] = {}
 
-    def conversions_for(self, signature: tuple[type, ...]) -> tuple[tuple[int, str, Any], ...]:
-        """The values of a row whose types are ``signature`` that need ``from_db``: those
-        that are not None, not of the polytype's native type already, and of a polytype
-        whose ``from_db`` does anything (text never does). Cached: rows of one query share
-        a signature, so building a model converts only what needs it with no per-column
-        test."""
-        found = self.conversions.get(signature)
-        if found is None:
-            found = tuple(
-                (i, name, from_db)
-                for i, ((name, native, from_db), kind) in enumerate(
-                    zip(self.loaders, signature, strict=False)
-                )
-                if kind is not _NONE
-                and kind is not native
-                and getattr(from_db, "__func__", None) is not _IDENTITY
-            )
-            if len(self.conversions) >= _MAX_SIGNATURES:  # odd data: do not grow unbounded
-                self.conversions.clear()
-            self.conversions[signature] = found
-        return found
-
     def from_row(self, row: tuple[Any, ...]) -> Any:
         """A model for a store row (values in column order), without validation: the
         store's values are the model's own."""
         obj = self.model.__new__(self.model)
         d = obj.__dict__
-        d.update(zip(self.names, row, strict=False))
-        signature = tuple(map(type, row))
-        conversions = self.conversions.get(signature)
-        if conversions is None:
-            conversions = self.conversions_for(signature)
-        for i, name, from_db in conversions:
-            d[name] = from_db(row[i])
+        d.update(zip(self.names, row))  # noqa: B905 (strict= is slow; a row holds the columns)
+        for i, name, native, from_db in self.conversions:
+            raw = row[i]
+            if raw is not None and type(raw) is not native:
+                d[name] = from_db(raw)
         return obj
 
     def attribute(self, name: str) -> FieldAttribute | None:
