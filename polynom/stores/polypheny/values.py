@@ -26,7 +26,14 @@ from org.polypheny.prism import value_pb2
 
 from polynom.errors import StoreError
 
-__all__ = ["decode_value", "encode_param"]
+__all__ = [
+    "datetime_to_ms",
+    "decode_value",
+    "encode_into",
+    "encode_param",
+    "set_big_decimal",
+    "time_to_ms",
+]
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _EPOCH_DATE = _dt.date(1970, 1, 1)
@@ -41,6 +48,13 @@ _INT64 = (-(2**63), 2**63 - 1)
 def encode_param(value: Any) -> value_pb2.ProtoValue:
     """One bound value as the ``ProtoValue`` Polypheny expects (see the module docstring)."""
     out = value_pb2.ProtoValue()
+    encode_into(out, value)
+    return out
+
+
+def encode_into(out: value_pb2.ProtoValue, value: Any) -> None:
+    """Set ``out`` to ``value`` by its Python type, exactly: the one encoding of values on
+    Prism, used for parameters here and for results by the Prism stand-in."""
     if value is None:
         out.null.SetInParent()
     elif isinstance(value, bool):
@@ -51,36 +65,45 @@ def encode_param(value: Any) -> value_pb2.ProtoValue:
         elif _INT64[0] <= value <= _INT64[1]:
             out.long.long = value
         else:
-            _set_big_decimal(out, decimal.Decimal(value))
+            set_big_decimal(out, decimal.Decimal(value))
     elif isinstance(value, float):
         out.double.double = value
     elif isinstance(value, decimal.Decimal):
-        _set_big_decimal(out, value)
+        set_big_decimal(out, value)
     elif isinstance(value, str):
         out.string.string = value
     elif isinstance(value, bytes | bytearray | memoryview):
         out.binary.binary = bytes(value)
     elif isinstance(value, _dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=_dt.UTC)
-        out.timestamp.timestamp = (value - _EPOCH) // _MS
+        out.timestamp.timestamp = datetime_to_ms(value)
     elif isinstance(value, _dt.date):
         out.date.date = (value - _EPOCH_DATE).days
     elif isinstance(value, _dt.time):
-        out.time.time = (
-            (value.hour * 60 + value.minute) * 60 + value.second
-        ) * 1000 + value.microsecond // 1000
+        out.time.time = time_to_ms(value)
     elif isinstance(value, list | tuple):
         for element in value:
-            out.list.values.append(encode_param(element))
+            encode_into(out.list.values.add(), element)
     else:
         raise StoreError(
             f"cannot send a value of type {type(value).__name__} to Polypheny: {value!r}"
         )
-    return out
 
 
-def _set_big_decimal(out: value_pb2.ProtoValue, value: decimal.Decimal) -> None:
+def datetime_to_ms(value: _dt.datetime) -> int:
+    """Milliseconds since the epoch, in integers; a naive datetime is UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_dt.UTC)
+    return (value - _EPOCH) // _MS
+
+
+def time_to_ms(value: _dt.time) -> int:
+    """The milliseconds of the day (sub-millisecond digits truncated)."""
+    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1000 + value.microsecond // 1000
+
+
+def set_big_decimal(out: value_pb2.ProtoValue, value: decimal.Decimal) -> None:
+    """Set ``out`` to ``value`` as a big decimal: Java's ``BigInteger.toByteArray()`` of the
+    unscaled value (minimal two's complement) and the scale."""
     if not value.is_finite():
         raise StoreError(f"Polypheny cannot store the decimal {value}")
     sign, digits, exponent = value.as_tuple()

@@ -29,6 +29,14 @@ from typing import Any
 
 from org.polypheny.prism import value_pb2
 
+from polynom.errors import StoreError
+from polynom.stores.polypheny.values import (
+    datetime_to_ms,
+    encode_into,
+    set_big_decimal,
+    time_to_ms,
+)
+
 __all__ = [
     "PrismValueError",
     "SqlType",
@@ -172,7 +180,7 @@ def encode_result(value: Any, column_type: SqlType | None = None) -> value_pb2.P
         elif name == "BIGINT":
             out.long.long = _to_int(value, _INT64, name)
         elif name == "DECIMAL":
-            _set_big_decimal(out, _to_decimal(value, column_type))
+            set_big_decimal(out, _to_decimal(value, column_type))
         elif name in ("REAL", "FLOAT"):
             out.float.float = float(value)
         elif name == "DOUBLE":
@@ -180,67 +188,22 @@ def encode_result(value: Any, column_type: SqlType | None = None) -> value_pb2.P
         elif name == "DATE":
             out.date.date = (_to_date(value) - _EPOCH_DATE).days
         elif name == "TIME":
-            out.time.time = _time_to_ms(_to_time(value))
+            out.time.time = time_to_ms(_to_time(value))
         elif name == "TIMESTAMP":
-            out.timestamp.timestamp = _datetime_to_ms(_to_datetime(value))
+            out.timestamp.timestamp = datetime_to_ms(_to_datetime(value))
         elif name in _TEXT_TYPES:
             out.string.string = value if isinstance(value, str) else str(value)
         elif name in _BINARY_TYPES:
             out.binary.binary = _to_bytes(value)
         else:
-            _encode_by_python_type(out, value)
+            encode_into(out, value)
     except PrismValueError:
         raise
-    except (TypeError, ValueError, ArithmeticError) as exc:
+    except (TypeError, ValueError, ArithmeticError, StoreError) as exc:
         raise PrismValueError(
             f"cannot send {value!r} as {name or type(value).__name__}: {exc}"
         ) from exc
     return out
-
-
-def _encode_by_python_type(out: value_pb2.ProtoValue, value: Any) -> None:
-    if isinstance(value, bool):
-        out.boolean.boolean = value
-    elif isinstance(value, int):
-        if _INT32[0] <= value <= _INT32[1]:
-            out.integer.integer = value
-        elif _INT64[0] <= value <= _INT64[1]:
-            out.long.long = value
-        else:
-            _set_big_decimal(out, decimal.Decimal(value))
-    elif isinstance(value, float):
-        out.double.double = value
-    elif isinstance(value, decimal.Decimal):
-        _set_big_decimal(out, value)
-    elif isinstance(value, str):
-        out.string.string = value
-    elif isinstance(value, bytes | bytearray | memoryview):
-        out.binary.binary = bytes(value)
-    elif isinstance(value, _dt.datetime):
-        out.timestamp.timestamp = _datetime_to_ms(value)
-    elif isinstance(value, _dt.date):
-        out.date.date = (value - _EPOCH_DATE).days
-    elif isinstance(value, _dt.time):
-        out.time.time = _time_to_ms(value)
-    elif isinstance(value, list | tuple):
-        for element in value:
-            out.list.values.append(encode_result(element))
-    else:
-        raise PrismValueError(f"the Prism stand-in cannot send a {type(value).__name__}")
-
-
-def _set_big_decimal(out: value_pb2.ProtoValue, value: decimal.Decimal) -> None:
-    if not value.is_finite():
-        raise PrismValueError(f"{value} has no big decimal encoding")
-    sign, digits, exponent = value.as_tuple()
-    assert isinstance(exponent, int)
-    unscaled = int("".join(map(str, digits)) or "0")
-    if sign:
-        unscaled = -unscaled
-    # Java's BigInteger.toByteArray(): minimal two's complement, at least one byte.
-    length = unscaled.bit_length() // 8 + 1
-    out.big_decimal.unscaled_value = unscaled.to_bytes(length, "big", signed=True)
-    out.big_decimal.scale = -exponent
 
 
 def _to_bool(value: Any) -> bool:
@@ -304,10 +267,6 @@ def _to_time(value: Any) -> _dt.time:
     raise PrismValueError(f"not a time: {value!r}")
 
 
-def _time_to_ms(value: _dt.time) -> int:
-    return ((value.hour * 60 + value.minute) * 60 + value.second) * 1000 + value.microsecond // 1000
-
-
 def _to_datetime(value: Any) -> _dt.datetime:
     if isinstance(value, _dt.datetime):
         return value
@@ -321,13 +280,6 @@ def _to_datetime(value: Any) -> _dt.datetime:
     if isinstance(value, int):  # milliseconds since the epoch
         return _EPOCH + _MS * value
     raise PrismValueError(f"not a timestamp: {value!r}")
-
-
-def _datetime_to_ms(value: _dt.datetime) -> int:
-    # Polypheny timestamps have no zone; a naive value read from the store is UTC.
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=_dt.UTC)
-    return (value - _EPOCH) // _MS
 
 
 def _to_bytes(value: Any) -> bytes:

@@ -113,20 +113,33 @@ def test_timestamps_come_back_aware_utc_from_naive_and_offset_values(store: Sqli
     assert after == [(1,)]
 
 
-def test_stored_forms_are_plain_text_any_sqlite_tool_can_read(store: SqliteStore) -> None:
+def test_stored_forms_are_plain_values_any_sqlite_tool_can_read(store: SqliteStore) -> None:
     store.execute_ddl(
-        ['CREATE TABLE "public"."s" ("p" DECIMAL(5, 2), "ts" TIMESTAMP, "ok" BOOLEAN)']
+        [
+            'CREATE TABLE "public"."s" ("p" DECIMAL(5, 2), "w" DECIMAL(20, 2), "ts" TIMESTAMP, '
+            '"ok" BOOLEAN)'
+        ]
     )
     with store.connection() as conn:
         conn.execute(
-            'INSERT INTO "s" ("p", "ts", "ok") VALUES (?, ?, ?)',
-            [Decimal("1.10"), datetime(2020, 5, 6, 7, 8, 9, tzinfo=UTC), True],
+            'INSERT INTO "s" ("p", "w", "ts", "ok") VALUES (?, ?, ?, ?)',
+            [
+                Decimal("1.10"),
+                Decimal("123456789012345678.10"),
+                datetime(2020, 5, 6, 7, 8, 9, tzinfo=UTC),
+                True,
+            ],
         )
         conn.commit()
+        # both decimal forms come back with the column's scale
+        assert conn.execute('SELECT "p", "w" FROM "s"').rows == [
+            (Decimal("1.10"), Decimal("123456789012345678.10"))
+        ]
     raw = sqlite3.connect(store.path)
-    assert raw.execute('SELECT typeof(p), p, ts, ok FROM "public.s"').fetchone() == (
-        "text",
-        "1.10",
+    assert raw.execute('SELECT typeof(p), p, w, ts, ok FROM "public.s"').fetchone() == (
+        "real",
+        1.1,
+        "123456789012345678.10",
         "2020-05-06 07:08:09.000000",
         1,
     )
@@ -184,9 +197,8 @@ def test_decimal_comparison_and_ordering_are_numeric(store: SqliteStore) -> None
         "c",
         "a",
     ]
-    assert rows(store, 'SELECT MAX("price"), MIN("price") FROM "shop"."bike"') == [
-        ("1000.00", "1.10")
-    ]
+    # an aggregate is no table column, so no converter applies: SQLite's number
+    assert rows(store, 'SELECT MAX("price"), MIN("price") FROM "shop"."bike"') == [(1000.0, 1.1)]
 
 
 # -- statements --------------------------------------------------------------------------------

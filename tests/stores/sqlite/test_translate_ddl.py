@@ -35,7 +35,7 @@ def test_create_table_renders_sqlite_ddl_with_deferred_foreign_keys() -> None:
     assert (cmd.namespace, cmd.entity) == ("shop", "bike")
     assert cmd.table.create_sql() == (
         'CREATE TABLE "shop.bike" ("_entry_id" VARCHAR(36) NOT NULL, '
-        "\"price\" DECIMAL_TEXT(10, 2) COLLATE polynom_decimal DEFAULT '1.10', "
+        '"price" DECIMAL_REAL_2(10, 2) DEFAULT 1.1, '
         '"ok" BOOLEAN_INT NOT NULL DEFAULT 1, '
         '"at" TIMESTAMP_TEXT(3) DEFAULT \'2020-01-01 10:00:00.000000\', "owner" VARCHAR(36), '
         'PRIMARY KEY ("_entry_id"), UNIQUE ("price"), FOREIGN KEY ("owner") REFERENCES '
@@ -121,5 +121,5 @@ def test_add_column_parses_its_definition() -> None:
         "p",
         "DECIMAL(8, 2)",
         True,
-        "'1.50'",
+        "1.5",
     )

@@ -24,7 +24,8 @@ def test_every_type_is_recoverable_from_its_sqlite_declaration(text: str) -> Non
 @pytest.mark.parametrize(
     ("text", "affinity_probe", "expected"),
     [
-        ("DECIMAL(10, 2)", "1.10", ("text", "1.10")),  # NUMERIC affinity would give 1.1
+        ("DECIMAL(10, 2)", 1.1, ("real", 1.1)),  # bound as its double (adapt_value)
+        ("DECIMAL(20, 2)", "1.10", ("text", "1.10")),  # NUMERIC affinity would give 1.1
         ("DATE", "2020-01-02", ("text", "2020-01-02")),
         ("TIME(3)", "01:02:03.000000", ("text", "01:02:03.000000")),
         ("TIMESTAMP(3)", "2020-01-02 03:04:05.000000", ("text", "2020-01-02 03:04:05.000000")),

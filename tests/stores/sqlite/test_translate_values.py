@@ -23,11 +23,15 @@ from tests.stores.sqlite._data import POLY_TYPES
 # -- values in -------------------------------------------------------------------------------
 
 
-def test_values_are_adapted_to_exact_sortable_text() -> None:
+def test_values_are_adapted_to_exact_sortable_forms() -> None:
     plus2 = timezone(timedelta(hours=2))
-    assert adapt_value(Decimal("1.10")) == "1.10"
-    assert adapt_value(Decimal("1E+2")) == "100"
-    assert adapt_value(Decimal("-0.000")) == "-0.000"
+    # up to 15 significant digits: the nearest double, which prints back as the same digits
+    assert adapt_value(Decimal("1.10")) == 1.1 and type(adapt_value(Decimal("1.10"))) is float
+    assert adapt_value(Decimal("1E+2")) == 100.0
+    assert adapt_value(Decimal("-999999999999.999")) == -999999999999.999
+    # wider: exact text
+    assert adapt_value(Decimal("1234567890.123456789")) == "1234567890.123456789"
+    assert adapt_value(Decimal("-0.1234567890123456")) == "-0.1234567890123456"
     assert adapt_value(datetime(2020, 1, 1, 12, tzinfo=plus2)) == "2020-01-01 10:00:00.000000"
     assert adapt_value(datetime(2020, 1, 1, 12)) == "2020-01-01 12:00:00.000000"  # UTC
     assert adapt_value(datetime(999, 1, 1)) == "0999-01-01 00:00:00.000000"
@@ -54,7 +58,7 @@ def test_subclasses_adapt_like_their_base_type() -> None:
 def test_adapt_params_returns_the_input_when_nothing_changes() -> None:
     params = ["a", 1, 2.5, None, b"x"]
     assert adapt_params(params) is params
-    assert adapt_params([Decimal("2.50"), True]) == ["2.50", 1]
+    assert adapt_params([Decimal("2.50"), True]) == [2.5, 1]
 
 
 def test_non_finite_decimals_are_refused() -> None:

@@ -6,6 +6,8 @@ old type and converted to the new one.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
@@ -154,7 +156,9 @@ def sql_literal(value: Any) -> str:
     if isinstance(value, float):
         if value != value:
             return "NULL"
-        return repr(value) if abs(value) != float("inf") else ("9e999" if value > 0 else "-9e999")
+        if abs(value) == float("inf"):
+            return "9e999" if value > 0 else "-9e999"
+        return _float_literal(value)
     if isinstance(value, str):
         if "\x00" in value:
             raise StoreError("a text literal may not contain NUL")
@@ -162,6 +166,39 @@ def sql_literal(value: Any) -> str:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "X'" + bytes(value).hex().upper() + "'"
     return sql_literal(adapt_value(value))
+
+
+_parser_lock = threading.Lock()
+_parser: sqlite3.Connection | None = None
+
+
+def _sqlite_reads(text: str) -> float:
+    """The double SQLite makes of the numeric literal ``text``."""
+    global _parser
+    with _parser_lock:
+        if _parser is None:
+            _parser = sqlite3.connect(":memory:", check_same_thread=False)
+        return float(_parser.execute(f"SELECT {text}").fetchone()[0])
+
+
+def _float_literal(value: float) -> str:
+    """A literal SQLite reads as exactly ``value``.
+
+    SQLite's text-to-double conversion is off by one unit in the last place for about one
+    literal in 20,000, and a DEFAULT must store the double the same value is bound as (a
+    DECIMAL_REAL column compares them with ``=``). Among the 17-digit numerals that round
+    correctly to ``value`` there is one SQLite also reads as ``value``.
+    """
+    text = repr(value)
+    if _sqlite_reads(text) == value:
+        return text
+    mantissa, exponent = f"{value:.16e}".split("e")
+    digits = int(mantissa.replace(".", ""))
+    for step in (1, -1, 2, -2, 3, -3, 4, -4):
+        candidate = f"{digits + step}e{int(exponent) - 16}"
+        if float(candidate) == value and _sqlite_reads(candidate) == value:
+            return candidate
+    return text  # not reached for finite doubles; SQLite's value is then one unit off
 
 
 class RawSql(str):

@@ -1,8 +1,9 @@
 """Values between Python and SQLite's storage.
 
 :func:`adapt_params` turns Python values into what SQLite stores (per call, never through
-``sqlite3.register_adapter``): decimals as exact text, datetimes as fixed-width UTC text that
-sorts as time sorts, booleans as 0/1. :func:`register_converters` turns columns of our
+``sqlite3.register_adapter``): decimals of up to 15 significant digits as their nearest
+double, wider ones as exact text, datetimes as fixed-width UTC text that sorts as time sorts,
+booleans as 0/1. :func:`register_converters` turns columns of our
 declared types back into exact Python values on the way out, and :func:`decimal_collation`
 makes decimal text compare by value.
 """
@@ -12,10 +13,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 from polynom.errors import StoreError
+from polynom.stores.sqlite.translate.types import DECIMAL_REAL, DECIMAL_TEXT, MAX_SCALE, REAL_DIGITS
 
 
 def _adapt_datetime(v: datetime) -> str:
@@ -33,9 +35,19 @@ def _adapt_time(v: time) -> str:
     return v.isoformat("microseconds")
 
 
-def _adapt_decimal(v: Decimal) -> str:
+_REAL_CONTEXT = Context(prec=REAL_DIGITS)
+
+
+def _adapt_decimal(v: Decimal) -> float | str:
+    """A decimal of up to 15 significant digits as its nearest double, computed here rather
+    than by SQLite: SQLite's own text-to-double conversion is off by one unit in the last
+    place for about one value in 20,000, and the double a value is stored as must be the one
+    it is later compared with. A DECIMAL_TEXT column turns the double back into the same
+    digits (SQLite prints 15 significant digits); wider decimals stay exact text."""
     if not v.is_finite():
         raise StoreError(f"cannot store the decimal {v}: only finite decimals can be stored")
+    if _REAL_CONTEXT.plus(v) == v:
+        return float(v)
     return format(v, "f")
 
 
@@ -109,6 +121,33 @@ def _conv_decimal(b: bytes) -> Any:
         return b.decode(errors="replace")
 
 
+_WIDE = Context(prec=1000)
+
+
+def _decimal_reader(scale: int) -> Callable[[bytes], Any]:
+    """The converter of a ``DECIMAL_REAL_<scale>`` or ``DECIMAL_TEXT_<scale>`` column: SQLite
+    hands over the stored digits, or a double as 15-digit text (``b'999.5'``, ``b'1.0e-05'``);
+    the reader returns them with the column's scale (``Decimal('999.50')``), as Polypheny
+    returns a DECIMAL(p, s)."""
+    quantum = Decimal(1).scaleb(-scale)
+
+    def read(b: bytes) -> Any:
+        text = b.decode(errors="replace")
+        point = text.find(".")
+        try:
+            if point > 0 and "e" not in text:
+                missing = scale - (len(text) - point - 1)
+                if missing >= 0:
+                    return Decimal(text + "0" * missing)
+                if scale == 0 and text.endswith(".0"):
+                    return Decimal(text[:point])
+            return Decimal(text).quantize(quantum, context=_WIDE)
+        except InvalidOperation:
+            return text  # not a number (written by hand): returned as it is, like DECIMAL_TEXT
+
+    return read
+
+
 _BOOLS = {b"1": True, b"0": False, b"true": True, b"false": False}
 
 
@@ -150,12 +189,17 @@ def _conv_timestamp(b: bytes) -> Any:
 def register_converters() -> None:
     """Register the converters for our declared types with ``sqlite3``.
 
-    The registry is process-wide, but these names (``DECIMAL_TEXT``, ``BOOLEAN_INT``,
-    ``DATE_TEXT``, ``TIME_TEXT``, ``TIMESTAMP_TEXT``) are ours alone: they only change what
-    columns declared with them return, and only on connections opened with
-    ``detect_types=PARSE_DECLTYPES``. A value a converter cannot read comes back as text.
+    The registry is process-wide, but these names (``DECIMAL_TEXT[_<s>]``, ``DECIMAL_REAL_<s>``,
+    ``BOOLEAN_INT``, ``DATE_TEXT``, ``TIME_TEXT``, ``TIMESTAMP_TEXT``) are ours alone: they
+    only change what columns declared with them return, and only on connections opened
+    with ``detect_types=PARSE_DECLTYPES``. A value a converter cannot read comes back as text.
     """
     sqlite3.register_converter("DECIMAL_TEXT", _conv_decimal)
+    for scale in range(MAX_SCALE + 1):
+        reader = _decimal_reader(scale)
+        sqlite3.register_converter(f"{DECIMAL_TEXT}{scale}", reader)
+        if scale <= REAL_DIGITS:
+            sqlite3.register_converter(f"{DECIMAL_REAL}{scale}", reader)
     sqlite3.register_converter("BOOLEAN_INT", _conv_bool)
     sqlite3.register_converter("DATE_TEXT", _conv_date)
     sqlite3.register_converter("TIME_TEXT", _conv_time)
