@@ -307,7 +307,8 @@ class Session:
         owner = None if state is None else state.tracker
         if owner is self:
             assert state is not None
-            state.tracking = tracking
+            if state.tracking is not tracking:
+                state.own(model).tracking = tracking
             return
         if owner is not None:
             raise ForeignModelError(self._foreign_message(model, owner))

@@ -196,7 +196,8 @@ class BaseModel:
             state.changes = {name: copy.deepcopy(d.get(name)) for name in mapper.attributes}
             d[STATE_KEY] = state
         elif state.status is PERSISTENT and self._is_active:
-            state.changes = None
+            if state.changes is not None:  # (a shared state has none, and must not change)
+                state.changes = None
             if state.mutable is not None:
                 state.mutable = {
                     a.name: a.polytype.to_db(d.get(a.name))

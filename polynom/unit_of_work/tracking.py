@@ -19,6 +19,7 @@ from polynom.model.state import (
     PERSISTENT,
     STATE_KEY,
     InstanceState,
+    SharedState,
     Tracker,
 )
 from polynom.schema.schema import ENTRY_ID
@@ -55,7 +56,7 @@ Update = tuple["BaseModel", dict[str, Any]]
 class UnitOfWork:
     """The identity map and pending changes of one session (its ``tracker``)."""
 
-    __slots__ = ("deleted", "dirty", "identity_map", "new", "tracker", "watched")
+    __slots__ = ("deleted", "dirty", "identity_map", "loaded", "new", "tracker", "watched")
 
     def __init__(self, tracker: Tracker) -> None:
         #: The session: what the models' states point at.
@@ -67,6 +68,8 @@ class UnitOfWork:
         self.deleted: dict[int, BaseModel] = {}
         #: Persistent models with mutable fields, checked for in-place changes on flush.
         self.watched: dict[int, BaseModel] = {}
+        #: The state the clean models this session loads share (see ``SharedState``).
+        self.loaded = SharedState(tracker, PERSISTENT)
 
     # -- what is pending -------------------------------------------------------------------
 
@@ -90,7 +93,7 @@ class UnitOfWork:
         if state.status is PENDING:
             self.expunge(model)
             return
-        state.status = DELETED
+        state.own(model).status = DELETED
         self.deleted[id(model)] = model
         self.dirty.pop(id(model), None)
 
@@ -114,17 +117,13 @@ class UnitOfWork:
             raw = row[i]
             if raw is not None and type(raw) is not native:
                 d[name] = from_db(raw)
-        state = new_state(InstanceState)  # InstanceState(tracker, PERSISTENT), see new_state
-        state.tracker = self.tracker
-        state.status = PERSISTENT
-        state.tracking = True
-        state.changes = None
-        state.mutable = None
-        d[STATE_KEY] = state
         self.identity_map[(mapper.schema, row[0])] = model
         kept = mapper.kept_columns
-        if kept:
+        if kept:  # a snapshot of its own: a state of its own
+            state = d[STATE_KEY] = InstanceState(self.tracker, PERSISTENT)
             self._keep(model, state, kept, row)
+        else:
+            d[STATE_KEY] = self.loaded
         return model
 
     def models_for_rows(self, cls: type[M], rows: list[tuple[Any, ...]]) -> list[M]:
@@ -143,6 +142,7 @@ class UnitOfWork:
         identity = self.identity_map
         find = identity.get
         tracker = self.tracker
+        loaded = self.loaded
         new = cls.__new__
         out: list[M] = []
         append = out.append
@@ -158,17 +158,12 @@ class UnitOfWork:
                     raw = row[i]
                     if raw is not None and type(raw) is not native:
                         d[name] = from_db(raw)
-                # InstanceState(tracker, PERSISTENT), see new_state: once per row of every query
-                state = new_state(InstanceState)
-                state.tracker = tracker
-                state.status = PERSISTENT
-                state.tracking = True
-                state.changes = None
-                state.mutable = None
-                d[STATE_KEY] = state
                 identity[key] = model
-                if kept:
+                if kept:  # a snapshot of its own: a state of its own
+                    state = d[STATE_KEY] = InstanceState(tracker, PERSISTENT)
                     self._keep(model, state, kept, row)
+                else:
+                    d[STATE_KEY] = loaded
             elif model.__dict__[STATE_KEY].status is DELETED:
                 continue
             append(model)  # type: ignore[arg-type]
