@@ -184,10 +184,12 @@ class ModelMapper:
         "mutable_columns",
         "names",
         "relationships",
+        "required",
         "required_names",
         "schema",
         "statement_cache",
         "to_db_columns",
+        "validators",
     )
 
     def __init__(
@@ -206,8 +208,17 @@ class ModelMapper:
         self.names = tuple(a.name for a in self.columns)
         #: ``(name, native type, from_db)`` per column: what building a model from a row reads.
         self.loaders = tuple((a.name, a.polytype.native, a.polytype.from_db) for a in self.columns)
-        #: The Python names of the fields that must hold a value (not nullable).
-        self.required_names = frozenset(a.name for a in self.columns if not a.field.nullable)
+        #: The attributes of the fields that must hold a value (not nullable), and their names.
+        self.required = tuple(a for a in self.columns if not a.field.nullable)
+        self.required_names = frozenset(a.name for a in self.required)
+        #: ``validate`` of each field the class sets through the plain :class:`FieldAttribute`
+        #: (not overridden on the class or a subclass): what ``BaseModel.__init__`` may call
+        #: directly on a model no session holds yet, with the same result as assigning.
+        self.validators = {
+            name: a.polytype.validate
+            for name, a in attributes.items()
+            if type(a) is FieldAttribute and _class_attribute(model, name) is a
+        }
         #: The columns whose values can change in place, and so need snapshots.
         self.mutable_columns = tuple(a for a in self.columns if a.polytype.mutable)
         #: ``(row index, attribute)`` of the fields whose store value is kept while a session
@@ -261,6 +272,14 @@ class ModelMapper:
 
     def __repr__(self) -> str:
         return f"<ModelMapper {self.model.__name__} -> {self.schema.qualified_name()}>"
+
+
+def _class_attribute(cls: type, name: str) -> Any:
+    """What ``cls`` holds under ``name`` itself (no descriptor called), or None."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
 
 
 def mapper_of(model: type | object) -> ModelMapper:

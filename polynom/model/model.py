@@ -29,6 +29,7 @@ from polynom.model.state import (
 )
 from polynom.schema.schema import ENTRY_ID, BaseSchema, new_entry_id, schema_class
 from polynom.schema.schema_registry import polynom_schema
+from polynom.schema.validation import INVALID, invalid_value
 
 __all__ = ["BaseModel", "FlexModel", "model_for_schema", "models_by_schema"]
 
@@ -99,8 +100,19 @@ class BaseModel:
             d[ENTRY_ID] = new_entry_id()
         attributes = mapper.attributes
         relationships = mapper.relationships
+        # a model no session holds yet: a plain field's value is validated and stored as
+        # assigning it would, without the descriptor call (the hot path of every new model)
+        validators = mapper.validators if STATE_KEY not in d else {}
         for name, value in fields.items():
-            if name in attributes or name in relationships:
+            validate = validators.get(name)
+            if validate is not None:
+                if value is not None:
+                    try:
+                        value = validate(value)
+                    except INVALID as exc:
+                        raise invalid_value(cls.__name__, name, value, exc) from None
+                d[name] = value
+            elif name in attributes or name in relationships:
                 setattr(self, name, value)
             else:
                 known = ", ".join(mapper.field_names())

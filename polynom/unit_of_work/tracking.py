@@ -241,7 +241,7 @@ class UnitOfWork:
         """Refuse, before anything reaches the store, a required field without a value."""
         for model in self.new.values():
             mapper = type(model).__mapper__
-            _check_required(model, mapper.columns)
+            _check_required(model, mapper.required)
             for attribute in mapper.mutable_columns:  # changed in place since assignment?
                 attribute.check_in_place(model)
         for model, changes in updates:
