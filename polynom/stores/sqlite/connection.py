@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Sequence
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -227,7 +228,9 @@ class SqliteConnection(StoreConnection):
         try:
             if tr.writes and not raw.in_transaction:
                 raw.execute("BEGIN IMMEDIATE")
-            cur = raw.executemany(tr.sql, [adapt_params(r) for r in rows])
+            if not _plain_rows(rows):
+                rows = [adapt_params(r) for r in rows]
+            cur = raw.executemany(tr.sql, rows)
             return max(cur.rowcount, 0)
         except (sqlite3.Error, OverflowError) as exc:
             raise self._failed(exc, sql) from None
@@ -421,6 +424,19 @@ class SqliteConnection(StoreConnection):
         if raw is not None:
             with contextlib.suppress(sqlite3.Error):
                 raw.close()  # rolls back an open transaction
+
+
+#: Parameter rows, and values SQLite binds as they are (``adapt_params`` leaves them alone).
+_ROW_TYPES = frozenset({list, tuple})
+_PLAIN_TYPES = frozenset({str, int, float, bytes, type(None)})
+
+
+def _plain_rows(rows: Sequence[Sequence[Any]]) -> bool:
+    """True when every row is a list or tuple of values that need no adapting: a batch of
+    updates checks it once, in C, instead of adapting row by row."""
+    return _ROW_TYPES.issuperset(map(type, rows)) and _PLAIN_TYPES.issuperset(
+        map(type, chain.from_iterable(rows))
+    )
 
 
 def is_broken(conn: SqliteConnection) -> bool:
