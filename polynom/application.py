@@ -110,6 +110,9 @@ class Application:
         self.migrate = migrate
         self.log_statements = log_statements
         self._schemas = [schema_class(s) for s in schemas] if schemas is not None else None
+        #: ``schemas`` sorted, and what was sorted (see there).
+        self._sorted: list[type[BaseSchema]] = []
+        self._sorted_for: tuple[tuple[type[BaseSchema], int], ...] | None = None
         self._store: Store | None = None
         self._state = _ApplicationState.INITIALIZED
         self._locked = False
@@ -138,7 +141,12 @@ class Application:
     def schemas(self) -> list[type[BaseSchema]]:
         """The schemas this application manages, parents before children."""
         chosen = self._schemas if self._schemas is not None else registered_schemas()
-        return sort_by_dependency(chosen)
+        # every flush asks: sorted again only when the schemas or their fields changed
+        key = tuple((s, id(s.fields)) for s in chosen)
+        if key != self._sorted_for:
+            self._sorted = sort_by_dependency(chosen)
+            self._sorted_for = key
+        return list(self._sorted)
 
     def __enter__(self) -> Application:
         if self._state is not _ApplicationState.INITIALIZED:

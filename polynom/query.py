@@ -31,6 +31,8 @@ __all__ = ["JoinedLoad", "Query", "QuerySession", "get_by_id", "joinedload", "se
 M = TypeVar("M", bound=BaseModel)
 
 _IN_CHUNK = 500
+#: The key of a model's column list in its mapper's statement cache.
+_COLUMNS = ("columns",)
 
 
 class QuerySession(Protocol):
@@ -43,6 +45,10 @@ class QuerySession(Protocol):
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Result:
         """Run a statement in the session's transaction (raises when it is not active)."""
+        ...
+
+    def fetch_rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run a query in the session's transaction and return its rows."""
         ...
 
     def flush(self) -> None:
@@ -323,9 +329,14 @@ class Query(Generic[M]):
         )
 
     def _columns_sql(self) -> str:
-        return ", ".join(
-            sql_select.column("t0", a.field.db_field_name) for a in self._model.__mapper__.columns
-        )
+        cache = self._model.__mapper__.statement_cache
+        text = cache.get(_COLUMNS)
+        if text is None:  # the same for every query of the model: built once
+            text = cache[_COLUMNS] = ", ".join(
+                sql_select.column("t0", a.field.db_field_name)
+                for a in self._model.__mapper__.columns
+            )
+        return text
 
     def statement(self) -> tuple[str, list[Any]]:
         """The SQL and parameters ``all()`` would run (for logging and tests)."""
@@ -338,7 +349,7 @@ class Query(Generic[M]):
         session = self._session
         if session.unit_of_work.has_pending():
             session.flush()  # queries see the session's own pending changes
-        return session.execute(text, params).rows
+        return session.fetch_rows(text, params)
 
     def all(self) -> list[M]:
         """Every matching model."""
@@ -360,6 +371,21 @@ class Query(Generic[M]):
     def get(self, entry_id: str) -> M | None:
         """The model with this ``_entry_id``, or None (ignores filters, uses the identity map)."""
         return get_by_id(self._model, self._session, entry_id, self._eager)
+
+    def load_by(self, name: str, value: Any) -> list[M]:
+        """The models whose field ``name`` equals ``value`` (not None), ignoring this query's
+        filters: the short path a relationship's lazy load takes, its statement built once
+        per model and field."""
+        mapper = self._model.__mapper__
+        column = self._column(self._model, name)
+        key = ("load_by", name, mapper.schema.namespace())
+        text = mapper.statement_cache.get(key)
+        if text is None:
+            text = mapper.statement_cache[key] = (
+                Query(self._model, self._session).filter(column == value).statement()[0]
+            )
+        rows = self._run(text, [column.bind(value)])
+        return self._session.unit_of_work.models_for_rows(self._model, rows)
 
     def count(self) -> int:
         """How many entries match, whatever ``limit`` and ``offset`` say (as in PolyNOM 0.3:
@@ -422,13 +448,14 @@ def get_by_id(
     known = uow.identity_map.get((mapper.schema, entry_id))
     if known is not None:
         return None if known.__dict__[STATE_KEY].status is DELETED else known  # type: ignore[return-value]
-    text = mapper.statement_cache.get("get")
+    key = ("get", mapper.schema.namespace())
+    text = mapper.statement_cache.get(key)
     if text is None:  # the same statement for every get of this model: build it once
         query = Query(model, session).filter(mapper.attributes[ENTRY_ID].column == entry_id)
-        text = mapper.statement_cache["get"] = query.statement()[0]
+        text = mapper.statement_cache[key] = query.statement()[0]
     if uow.new or uow.dirty or uow.deleted or uow.watched:  # has_pending(), inlined
         session.flush()
-    rows = session.execute(text, [entry_id]).rows
+    rows = session.fetch_rows(text, [entry_id])
     if not rows:
         return None
     # the entry is not in the identity map (looked up above; a flush adds nothing to it)

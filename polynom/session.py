@@ -214,6 +214,17 @@ class Session:
             conn = self.connection
         return conn.execute(statement, params)
 
+    def fetch_rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of a query in the session's transaction (``execute(...).rows`` without
+        the :class:`Result`: what queries and relationship loads read through)."""
+        app = self._app
+        if app.log_statements:
+            app.log_statement(statement, params)
+        conn = self._conn
+        if conn is None or self._state is not _ACTIVE:
+            conn = self.connection
+        return conn.fetch_rows(statement, params)
+
     def commit(self) -> None:
         """Flush, then make the transaction durable; the session ends."""
         if self._state is not _ACTIVE:
@@ -296,7 +307,8 @@ class Session:
         owner = None if state is None else state.tracker
         if owner is self:
             assert state is not None
-            state.tracking = tracking
+            if state.tracking is not tracking:
+                state.own(model).tracking = tracking
             return
         if owner is not None:
             raise ForeignModelError(self._foreign_message(model, owner))

@@ -12,13 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from polynom.errors import DetachedModelError, SchemaError, ValidationError
 from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState
+from polynom.schema.polytypes import PolyType
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.validation import INVALID, invalid_value, short_repr
 from polynom.sql.expression import Column
 
 if TYPE_CHECKING:
-    from polynom.schema.polytypes import PolyType
     from polynom.schema.schema import BaseSchema, Field, ForeignKeyField
+
+_NONE = type(None)
+#: ``PolyType.from_db``: values of a polytype that keeps it need no conversion.
+_IDENTITY = PolyType.from_db
+#: ``PolyType.to_db``: values of a polytype that keeps it cross to a store as they are.
+_TO_DB = PolyType.to_db
 
 __all__ = [
     "EntryIdAttribute",
@@ -171,12 +177,19 @@ class ModelMapper:
     __slots__ = (
         "attributes",
         "columns",
+        "conversions",
+        "kept_columns",
         "loaders",
         "model",
         "mutable_columns",
+        "names",
         "relationships",
+        "required",
+        "required_names",
         "schema",
         "statement_cache",
+        "to_db_columns",
+        "validators",
     )
 
     def __init__(
@@ -191,21 +204,63 @@ class ModelMapper:
         #: Field attributes by Python name, ``_entry_id`` first (the schema's column order).
         self.attributes = attributes
         self.columns = tuple(attributes.values())
+        #: The Python names of the columns, in column order (what a row's values become).
+        self.names = tuple(a.name for a in self.columns)
         #: ``(name, native type, from_db)`` per column: what building a model from a row reads.
         self.loaders = tuple((a.name, a.polytype.native, a.polytype.from_db) for a in self.columns)
+        #: The attributes of the fields that must hold a value (not nullable), and their names.
+        self.required = tuple(a for a in self.columns if not a.field.nullable)
+        self.required_names = frozenset(a.name for a in self.required)
+        #: ``validate`` of each field the class sets through the plain :class:`FieldAttribute`
+        #: (not overridden on the class or a subclass): what ``BaseModel.__init__`` may call
+        #: directly on a model no session holds yet, with the same result as assigning.
+        self.validators = {
+            name: a.polytype.validate
+            for name, a in attributes.items()
+            if type(a) is FieldAttribute and _class_attribute(model, name) is a
+        }
         #: The columns whose values can change in place, and so need snapshots.
         self.mutable_columns = tuple(a for a in self.columns if a.polytype.mutable)
+        #: ``(row index, attribute)`` of the fields whose store value is kept while a session
+        #: holds a model: those that can change in place (a dict in a ``Json`` field), to find
+        #: such changes, and those without an exact SQL equality (``Json``, ``File``,
+        #: ``Geometry``), so the conflict check compares the stored value itself.
+        self.kept_columns = tuple(
+            (i, a)
+            for i, a in enumerate(self.columns)
+            if a.polytype.mutable or not a.polytype.comparable
+        )
+        #: ``(index, to_db)`` of the columns whose polytype changes a value on its way to a
+        #: store (``Json`` to text...): writing a row converts only those.
+        self.to_db_columns = tuple(
+            (i, a.polytype.to_db)
+            for i, a in enumerate(self.columns)
+            if getattr(a.polytype.to_db, "__func__", None) is not _TO_DB
+        )
+        #: ``(index, name, native type, from_db)`` of the columns whose polytype's
+        #: ``from_db`` does something (text's never does): building a model from a row
+        #: takes the row's values as they are and converts only these, where needed.
+        self.conversions = tuple(
+            (i, name, native, from_db)
+            for i, (name, native, from_db) in enumerate(self.loaders)
+            if getattr(from_db, "__func__", None) is not _IDENTITY
+        )
         self.relationships = relationships
-        #: Statements that are the same for every use (a get by id), built once.
-        self.statement_cache: dict[str, str] = {}
+        #: Statements that are the same for every use (a get by id, an insert of ``n`` rows),
+        #: built once, by what they are and the entity's quoted name (the default namespace
+        #: is a setting, which may differ between applications).
+        self.statement_cache: dict[tuple[Any, ...], str] = {}
 
     def from_row(self, row: tuple[Any, ...]) -> Any:
         """A model for a store row (values in column order), without validation: the
         store's values are the model's own."""
         obj = self.model.__new__(self.model)
         d = obj.__dict__
-        for (name, native, from_db), raw in zip(self.loaders, row, strict=False):
-            d[name] = raw if raw is None or type(raw) is native else from_db(raw)
+        d.update(zip(self.names, row))  # noqa: B905 (strict= is slow; a row holds the columns)
+        for i, name, native, from_db in self.conversions:
+            raw = row[i]
+            if raw is not None and type(raw) is not native:
+                d[name] = from_db(raw)
         return obj
 
     def attribute(self, name: str) -> FieldAttribute | None:
@@ -217,6 +272,14 @@ class ModelMapper:
 
     def __repr__(self) -> str:
         return f"<ModelMapper {self.model.__name__} -> {self.schema.qualified_name()}>"
+
+
+def _class_attribute(cls: type, name: str) -> Any:
+    """What ``cls`` holds under ``name`` itself (no descriptor called), or None."""
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
 
 
 def mapper_of(model: type | object) -> ModelMapper:

@@ -9,7 +9,6 @@ a query column: ``Bike.price > 100``.
 from __future__ import annotations
 
 import copy
-import uuid
 from typing import Any, ClassVar, TypeVar
 
 from polynom.errors import DetachedModelError, SchemaError, ValidationTypeError
@@ -28,8 +27,9 @@ from polynom.model.state import (
     InstanceState,
     Tracker,
 )
-from polynom.schema.schema import ENTRY_ID, BaseSchema, schema_class
+from polynom.schema.schema import ENTRY_ID, BaseSchema, new_entry_id, schema_class
 from polynom.schema.schema_registry import polynom_schema
+from polynom.schema.validation import INVALID, invalid_value
 
 __all__ = ["BaseModel", "FlexModel", "model_for_schema", "models_by_schema"]
 
@@ -97,11 +97,22 @@ class BaseModel:
         if _entry_id is not None:
             self._entry_id = _entry_id
         elif ENTRY_ID not in d:
-            d[ENTRY_ID] = str(uuid.uuid4())
+            d[ENTRY_ID] = new_entry_id()
         attributes = mapper.attributes
         relationships = mapper.relationships
+        # a model no session holds yet: a plain field's value is validated and stored as
+        # assigning it would, without the descriptor call (the hot path of every new model)
+        validators = mapper.validators if STATE_KEY not in d else {}
         for name, value in fields.items():
-            if name in attributes or name in relationships:
+            validate = validators.get(name)
+            if validate is not None:
+                if value is not None:
+                    try:
+                        value = validate(value)
+                    except INVALID as exc:
+                        raise invalid_value(cls.__name__, name, value, exc) from None
+                d[name] = value
+            elif name in attributes or name in relationships:
                 setattr(self, name, value)
             else:
                 known = ", ".join(mapper.field_names())
@@ -197,7 +208,8 @@ class BaseModel:
             state.changes = {name: copy.deepcopy(d.get(name)) for name in mapper.attributes}
             d[STATE_KEY] = state
         elif state.status is PERSISTENT and self._is_active:
-            state.changes = None
+            if state.changes is not None:  # (a shared state has none, and must not change)
+                state.changes = None
             if state.mutable is not None:
                 state.mutable = {
                     a.name: a.polytype.to_db(d.get(a.name))

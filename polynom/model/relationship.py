@@ -259,8 +259,9 @@ class Relationship(RelationshipAttribute):
             assert referenced is not None
             column = getattr(self.target, referenced.python_field_name)
             return session.query(self.target).filter(column == ref).first()
-        fk_column = getattr(self.target, self.foreign_key.python_field_name)
-        children = session.query(self.target).filter(fk_column == obj._entry_id).all()
+        children = session.query(self.target).load_by(
+            self.foreign_key.python_field_name, obj._entry_id
+        )
         return _RelatedList(self, obj, children)
 
     def set_loaded(self, obj: BaseModel, value: Any) -> None:

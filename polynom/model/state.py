@@ -12,7 +12,7 @@ and load relationships.
 from __future__ import annotations
 
 from enum import Enum, auto
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from polynom.errors import DetachedModelError
 
@@ -20,10 +20,13 @@ __all__ = [
     "STATE_KEY",
     "InstanceState",
     "ModelState",
+    "SharedState",
     "Tracker",
     "model_state",
     "state_of",
 ]
+
+_new = object.__new__
 
 #: Where a model keeps its ``InstanceState`` (a key of the instance ``__dict__``).
 STATE_KEY = "__polynom_state__"
@@ -86,6 +89,9 @@ class InstanceState:
 
     __slots__ = ("changes", "mutable", "status", "tracker", "tracking")
 
+    #: True for a :class:`SharedState`, which must not change: see :meth:`own`.
+    shared: ClassVar[bool] = False
+
     def __init__(self, tracker: Tracker | None, status: ModelState) -> None:
         #: The session tracking the model (kept after it ends, to say why writes fail).
         self.tracker = tracker
@@ -106,6 +112,20 @@ class InstanceState:
             return DETACHED
         return self.status
 
+    def own(self, model: Any) -> InstanceState:
+        """The state to change for ``model``: this one, or for a :class:`SharedState` a
+        private copy, which becomes the model's."""
+        if not self.shared:
+            return self
+        state = _new(InstanceState)  # the class call costs twice as much; one per first write
+        state.tracker = self.tracker
+        state.status = self.status
+        state.tracking = self.tracking
+        state.changes = None
+        state.mutable = None
+        model.__dict__[STATE_KEY] = state
+        return state
+
     def before_write(self, model: Any, name: str, old: Any) -> None:
         """Called by a field attribute before a tracked model's field changes."""
         tracker = self.tracker
@@ -121,8 +141,8 @@ class InstanceState:
         if status is PERSISTENT:
             if self.tracking:
                 changes = self.changes
-                if changes is None:
-                    self.changes = {name: old}
+                if changes is None:  # the first change: a shared state is left to the others
+                    self.own(model).changes = {name: old}
                     tracker.mark_dirty(model)
                 elif name not in changes:
                     changes[name] = old
@@ -134,6 +154,17 @@ class InstanceState:
 
     def __repr__(self) -> str:
         return f"<InstanceState {self.state.name}>"
+
+
+class SharedState(InstanceState):
+    """The one state a session's clean, persistent models share from the moment it loads
+    them (a model fewer objects per row): PERSISTENT, tracked, no changes, no snapshot.
+    Nothing changes it; whatever changes a model's state takes a copy of its own first
+    (:meth:`InstanceState.own`): its first field change, a delete, ``add(tracking=...)``."""
+
+    __slots__ = ()
+
+    shared = True
 
 
 def state_of(model: Any) -> InstanceState | None:

@@ -7,6 +7,7 @@ path PolyNOM imports the fields from.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, ClassVar
@@ -24,11 +25,23 @@ __all__ = [
     "Field",
     "ForeignKeyField",
     "PrimaryKeyField",
+    "new_entry_id",
     "schema_class",
 ]
 
 #: The hidden primary key every entity has: a UUID4 string made on the client.
 ENTRY_ID = "_entry_id"
+
+
+def new_entry_id() -> str:
+    """A new entry id: a random (version 4) UUID as its 36-character text, as
+    ``str(uuid.uuid4())`` makes it but without building a ``UUID`` object (a third of the
+    cost; every new model makes one)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40  # version 4
+    raw[8] = (raw[8] & 0x3F) | 0x80  # the RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 # -- fields -------------------------------------------------------------------------------

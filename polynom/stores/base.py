@@ -96,6 +96,13 @@ class StoreConnection(abc.ABC):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         """Run one Polypheny SQL statement with bound ``?`` parameters."""
 
+    def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one query and return just its rows (what the mapper's own reads need).
+
+        The same as ``execute(sql, params).rows``; stores override it to skip building the
+        :class:`Result`."""
+        return self.execute(sql, params).rows
+
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
         """Run one statement once per parameter row; return the total rows affected.
 

@@ -8,11 +8,10 @@ back is :mod:`polynom.changelog`'s job.
 from __future__ import annotations
 
 import datetime as _dt
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from polynom.schema.internal import ChangeLogSchema, next_change_seq
-from polynom.schema.schema import ENTRY_ID
+from polynom.schema.schema import ENTRY_ID, new_entry_id
 
 if TYPE_CHECKING:
     from polynom.model.model import BaseModel
@@ -31,7 +30,7 @@ def changelog_rows(
     def record(model: BaseModel, change_type: str, changes: dict[str, list[Any]]) -> None:
         schema = type(model).__mapper__.schema
         values = {
-            ENTRY_ID: str(uuid.uuid4()),
+            ENTRY_ID: new_entry_id(),
             "app_uuid": app_uuid,
             "modified_entry_id": model.__dict__[ENTRY_ID],
             "modified_entity_namespace": schema.namespace(),

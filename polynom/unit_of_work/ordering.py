@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from polynom.model.state import STATE_KEY
+from polynom.schema.polytypes import PolyType
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.schema_registry import sort_by_dependency
 
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from polynom.unit_of_work.tracking import Update
 
 __all__ = ["FlushPlan", "UpdateBatch", "plan_flush"]
+
+#: ``PolyType.to_db``: values of a polytype that keeps it cross to a store as they are.
+_TO_DB = PolyType.to_db
 
 
 @dataclass(slots=True)
@@ -71,7 +75,9 @@ def plan_flush(
     removed: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
     for model in deleted:
         removed[type(model).__mapper__.schema].append(model)
-    order = sort_by_dependency([*inserted, *removed])
+    schemas = [*inserted, *removed]
+    # one entity (most flushes): nothing to order
+    order = schemas if len(schemas) == 1 else sort_by_dependency(schemas)
     return FlushPlan(
         inserts=[(s, inserted[s]) for s in order if s in inserted],
         updates=batch_updates(updates),
@@ -81,37 +87,60 @@ def plan_flush(
 
 
 def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
-    """Group updates by model, changed fields and NULL-ness of the old values."""
-    groups: dict[tuple[type, tuple[str, ...]], list[Update]] = defaultdict(list)
-    for model, changes in updates:
-        groups[(type(model), tuple(sorted(changes)))].append((model, changes))
+    """Group updates by model, changed fields and NULL-ness of the old values.
+
+    Per group the attributes, their conversions and whether any keeps a snapshot are
+    worked out once; a row then reads the new and old values in one step each."""
+    groups: dict[tuple[type, tuple[str, ...]], list[Update]] = {}
+    for update in updates:
+        model, changes = update
+        key = (type(model), tuple(changes) if len(changes) == 1 else tuple(sorted(changes)))
+        group = groups.get(key)
+        if group is None:
+            groups[key] = [update]
+        else:
+            group.append(update)
     batches: list[UpdateBatch] = []
     for (cls, names), items in groups.items():
-        attributes = tuple(cls.__mapper__.attributes[n] for n in names)  # type: ignore[attr-defined]
+        mapper = cls.__mapper__  # type: ignore[attr-defined]
+        attributes = tuple(mapper.attributes[n] for n in names)
+        to_db = tuple(a.polytype.to_db for a in attributes)
+        converts = tuple(
+            (i, f) for i, f in enumerate(to_db) if getattr(f, "__func__", None) is not _TO_DB
+        )
+        kept = {a.name for _, a in mapper.kept_columns}.intersection(names)
+        plain = (False,) * len(names)  # no old value was NULL: the usual shape
         shapes: dict[tuple[bool, ...], UpdateBatch] = {}
-        for model, changes in items:
+        for update in items:
+            model, changes = update
             d = model.__dict__
-            params = [
-                None if d.get(a.name) is None else a.polytype.to_db(d.get(a.name))
-                for a in attributes
-            ]
+            params = list(map(d.get, names))
+            for i, convert in converts:
+                if params[i] is not None:
+                    params[i] = convert(params[i])
             params.append(d[ENTRY_ID])
-            state = d.get(STATE_KEY)
-            stored = (state.mutable if state is not None else None) or {}
-            shape = []
-            for a in attributes:
-                old = changes[a.name]
-                shape.append(old is None)
-                if old is not None:
-                    # the value as the store holds it: as read where a snapshot was kept
-                    # (JSON text may be formatted otherwise than we would), else converted
-                    params.append(stored[a.name] if a.name in stored else a.polytype.to_db(old))
-            key = tuple(shape)
-            batch = shapes.get(key)
+            olds = list(map(changes.__getitem__, names))
+            shape = plain
+            for old in olds:
+                if old is None:
+                    shape = tuple(o is None for o in olds)
+                    break
+            if shape is plain and not converts and not kept:
+                params += olds  # the old values as they are: what the store holds
+            else:
+                state = d.get(STATE_KEY)
+                stored = (state.mutable if state is not None and kept else None) or {}
+                for name, old, convert in zip(names, olds, to_db, strict=True):
+                    if old is not None:
+                        # the value as the store holds it: as read where a snapshot was
+                        # kept (JSON text may be formatted otherwise than we would), else
+                        # converted
+                        params.append(stored[name] if name in stored else convert(old))
+            batch = shapes.get(shape)
             if batch is None:
-                checks = tuple(zip(attributes, key, strict=True))
-                batch = shapes[key] = UpdateBatch(cls, attributes, checks)
+                checks = tuple(zip(attributes, shape, strict=True))
+                batch = shapes[shape] = UpdateBatch(cls, attributes, checks)
                 batches.append(batch)
             batch.params.append(params)
-            batch.entries.append((model, changes))
+            batch.entries.append(update)
     return batches

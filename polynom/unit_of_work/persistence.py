@@ -35,6 +35,7 @@ from polynom.sql.names import quote, schema_entity
 from polynom.unit_of_work.integrity import check_deleted, check_written, needs_checks
 
 if TYPE_CHECKING:
+    from polynom.model.mapper import ModelMapper
     from polynom.model.model import BaseModel
     from polynom.schema.schema import BaseSchema
     from polynom.unit_of_work.executor import Executor
@@ -43,6 +44,8 @@ if TYPE_CHECKING:
 __all__ = ["insert_models", "insert_rows", "rows_per_statement", "write_changes"]
 
 _MAX_ROWS_PER_STATEMENT = 1000
+#: How many statements a mapper's cache keeps before it starts again.
+_MAX_CACHED = 64
 
 
 def rows_per_statement(max_params: int, columns: int) -> int:
@@ -66,35 +69,51 @@ def write_changes(
 
 
 def insert_models(executor: Executor, models: list[BaseModel]) -> None:
-    """Insert models of one class with multi-row INSERTs."""
+    """Insert models of one class with multi-row INSERTs.
+
+    A row's values are read in one step and only the columns whose polytype converts on
+    the way to the store are converted (``ModelMapper.to_db_columns``); the statement for
+    a number of rows is built once per model class."""
     mapper = type(models[0]).__mapper__
-    table = schema_entity(mapper.schema)
-    columns = [a.field.db_field_name for a in mapper.columns]
-    convert = [(a.name, a.polytype.to_db) for a in mapper.columns]
-    per_statement = rows_per_statement(executor.max_params, len(columns))
-    statement = dml.insert_rows(table, columns, per_statement)
-    fields = mapper.schema.all_fields()
-    checked = needs_checks(executor, mapper.schema, fields)
-    width = len(columns)
+    schema = mapper.schema
+    table = schema_entity(schema)
+    names = mapper.names
+    width = len(names)
+    converts = mapper.to_db_columns
+    per_statement = rows_per_statement(executor.max_params, width)
+    fields = schema.all_fields()
+    checked = needs_checks(executor, schema, fields)
     written: list[list[Any]] = []
     for start in range(0, len(models), per_statement):
-        chunk = models[start : start + per_statement]
+        chunk = models[start : start + per_statement] if len(models) > per_statement else models
         params: list[Any] = []
+        extend = params.extend
         for model in chunk:
-            d = model.__dict__
-            for name, to_db in convert:
-                value = d.get(name)
-                params.append(None if value is None else to_db(value))
-        text = (
-            statement
-            if len(chunk) == per_statement
-            else dml.insert_rows(table, columns, len(chunk))
-        )
-        executor.execute(text, params)
+            extend(map(model.__dict__.get, names))
+        if converts:
+            for row in range(0, len(params), width):
+                for i, to_db in converts:
+                    value = params[row + i]
+                    if value is not None:
+                        params[row + i] = to_db(value)
+        executor.execute(_insert_statement(mapper, table, len(chunk)), params)
         if checked:
             written += [params[i : i + width] for i in range(0, len(params), width)]
     if checked:
-        check_written(executor, mapper.schema, fields, written)
+        check_written(executor, schema, fields, written)
+
+
+def _insert_statement(mapper: ModelMapper, table: str, rows: int) -> str:
+    """The INSERT of ``rows`` rows of ``mapper``'s columns into ``table``, built once."""
+    key = ("insert", table, rows)
+    cache = mapper.statement_cache
+    text = cache.get(key)
+    if text is None:
+        if len(cache) >= _MAX_CACHED:  # flushes of many different sizes
+            cache.clear()
+        columns = [a.field.db_field_name for a in mapper.columns]
+        text = cache[key] = dml.insert_rows(table, columns, rows)
+    return text
 
 
 def insert_rows(

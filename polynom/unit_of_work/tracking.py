@@ -9,7 +9,6 @@ refuses a flush that would write a required field as NULL. It writes nothing its
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +19,7 @@ from polynom.model.state import (
     PERSISTENT,
     STATE_KEY,
     InstanceState,
+    SharedState,
     Tracker,
 )
 from polynom.schema.schema import ENTRY_ID
@@ -32,27 +32,14 @@ if TYPE_CHECKING:
 
 __all__ = ["UnitOfWork", "Update", "new_state", "snapshot_columns"]
 
-#: Per model class: ``(row index, attribute)`` of the fields whose store value is kept.
-_SNAPSHOTS: weakref.WeakKeyDictionary[type, tuple[tuple[int, FieldAttribute], ...]] = (
-    weakref.WeakKeyDictionary()
-)
-
 
 def snapshot_columns(cls: type[BaseModel]) -> tuple[tuple[int, FieldAttribute], ...]:
     """The fields of ``cls`` whose value as the store holds it is kept while a session holds
-    a model: those that can change in place (a dict in a ``Json`` field), to find such
-    changes, and those without an exact SQL equality (``Json``, ``File``, ``Geometry``), so
-    the conflict check compares the stored value itself -- text another program formatted
-    otherwise than we would still matches."""
-    found = _SNAPSHOTS.get(cls)
-    if found is None:
-        found = tuple(
-            (i, a)
-            for i, a in enumerate(cls.__mapper__.columns)
-            if a.polytype.mutable or not a.polytype.comparable
-        )
-        _SNAPSHOTS[cls] = found
-    return found
+    a model (``ModelMapper.kept_columns``): those that can change in place (a dict in a
+    ``Json`` field), to find such changes, and those without an exact SQL equality (``Json``,
+    ``File``, ``Geometry``), so the conflict check compares the stored value itself -- text
+    another program formatted otherwise than we would still matches."""
+    return cls.__mapper__.kept_columns
 
 
 #: ``new_state(InstanceState)`` then setting its five slots makes an ``InstanceState`` at a
@@ -69,7 +56,7 @@ Update = tuple["BaseModel", dict[str, Any]]
 class UnitOfWork:
     """The identity map and pending changes of one session (its ``tracker``)."""
 
-    __slots__ = ("deleted", "dirty", "identity_map", "new", "tracker", "watched")
+    __slots__ = ("deleted", "dirty", "identity_map", "loaded", "new", "tracker", "watched")
 
     def __init__(self, tracker: Tracker) -> None:
         #: The session: what the models' states point at.
@@ -81,6 +68,8 @@ class UnitOfWork:
         self.deleted: dict[int, BaseModel] = {}
         #: Persistent models with mutable fields, checked for in-place changes on flush.
         self.watched: dict[int, BaseModel] = {}
+        #: The state the clean models this session loads share (see ``SharedState``).
+        self.loaded = SharedState(tracker, PERSISTENT)
 
     # -- what is pending -------------------------------------------------------------------
 
@@ -104,7 +93,7 @@ class UnitOfWork:
         if state.status is PENDING:
             self.expunge(model)
             return
-        state.status = DELETED
+        state.own(model).status = DELETED
         self.deleted[id(model)] = model
         self.dirty.pop(id(model), None)
 
@@ -121,32 +110,39 @@ class UnitOfWork:
     def model_for_row(self, cls: type[M], row: tuple[Any, ...]) -> M:
         """The model for one store row whose entry the identity map does not hold yet."""
         mapper = cls.__mapper__
-        model: M = mapper.from_row(row)
-        state = new_state(InstanceState)  # InstanceState(tracker, PERSISTENT), see new_state
-        state.tracker = self.tracker
-        state.status = PERSISTENT
-        state.tracking = True
-        state.changes = None
-        state.mutable = None
-        model.__dict__[STATE_KEY] = state
+        model: M = cls.__new__(cls)
+        d = model.__dict__
+        d.update(zip(mapper.names, row))  # noqa: B905 -- ModelMapper.from_row, inlined
+        for i, name, native, from_db in mapper.conversions:
+            raw = row[i]
+            if raw is not None and type(raw) is not native:
+                d[name] = from_db(raw)
         self.identity_map[(mapper.schema, row[0])] = model
-        kept = snapshot_columns(cls)
-        if kept:
+        kept = mapper.kept_columns
+        if kept:  # a snapshot of its own: a state of its own
+            state = d[STATE_KEY] = InstanceState(self.tracker, PERSISTENT)
             self._keep(model, state, kept, row)
+        else:
+            d[STATE_KEY] = self.loaded
         return model
 
     def models_for_rows(self, cls: type[M], rows: list[tuple[Any, ...]]) -> list[M]:
         """Models for store rows, reusing the objects the identity map holds.
 
-        The hot path of every query: :meth:`model_for_row` inlined, lookups hoisted.
+        The hot path of every query: :meth:`model_for_row` inlined, lookups hoisted. A new
+        model's ``__dict__`` is filled from the row in one step, then only the columns
+        whose polytype converts at all (``ModelMapper.conversions``) are looked at, and a
+        value is converted only when it is not of the polytype's native type already.
         """
         mapper = cls.__mapper__
         schema = mapper.schema
-        loaders = mapper.loaders
-        kept = snapshot_columns(cls)
+        names = mapper.names
+        conversions = mapper.conversions
+        kept = mapper.kept_columns
         identity = self.identity_map
         find = identity.get
         tracker = self.tracker
+        loaded = self.loaded
         new = cls.__new__
         out: list[M] = []
         append = out.append
@@ -156,19 +152,18 @@ class UnitOfWork:
             if model is None:
                 model = new(cls)
                 d = model.__dict__
-                for (name, native, from_db), raw in zip(loaders, row, strict=False):
-                    d[name] = raw if raw is None or type(raw) is native else from_db(raw)
-                # InstanceState(tracker, PERSISTENT), see new_state: once per row of every query
-                state = new_state(InstanceState)
-                state.tracker = tracker
-                state.status = PERSISTENT
-                state.tracking = True
-                state.changes = None
-                state.mutable = None
-                d[STATE_KEY] = state
+                # zip's strict= costs a fifth of this line; a row holds the mapper's columns
+                d.update(zip(names, row))  # noqa: B905
+                for i, name, native, from_db in conversions:
+                    raw = row[i]
+                    if raw is not None and type(raw) is not native:
+                        d[name] = from_db(raw)
                 identity[key] = model
-                if kept:
+                if kept:  # a snapshot of its own: a state of its own
+                    state = d[STATE_KEY] = InstanceState(tracker, PERSISTENT)
                     self._keep(model, state, kept, row)
+                else:
+                    d[STATE_KEY] = loaded
             elif model.__dict__[STATE_KEY].status is DELETED:
                 continue
             append(model)  # type: ignore[arg-type]
@@ -189,7 +184,7 @@ class UnitOfWork:
     def watch(self, model: BaseModel) -> None:
         """Keep the store values of the :func:`snapshot_columns` (what was just written),
         and watch the fields that can change in place."""
-        kept = snapshot_columns(type(model))
+        kept = type(model).__mapper__.kept_columns
         if kept:
             d = model.__dict__
             d[STATE_KEY].mutable = {a.name: a.polytype.to_db(d.get(a.name)) for _, a in kept}
@@ -230,7 +225,12 @@ class UnitOfWork:
             d = model.__dict__
             state: InstanceState = d[STATE_KEY]
             changes = state.changes or {}
-            real = {k: old for k, old in changes.items() if old != d.get(k)}
+            for k, old in changes.items():
+                if old == d.get(k):  # set back to what it was: not a change
+                    real = {k: old for k, old in changes.items() if old != d.get(k)}
+                    break
+            else:
+                real = changes  # every recorded field differs (the usual case)
             if real:
                 updates.append((model, real))
             else:
@@ -241,12 +241,15 @@ class UnitOfWork:
         """Refuse, before anything reaches the store, a required field without a value."""
         for model in self.new.values():
             mapper = type(model).__mapper__
-            _check_required(model, mapper.columns)
+            _check_required(model, mapper.required)
             for attribute in mapper.mutable_columns:  # changed in place since assignment?
                 attribute.check_in_place(model)
         for model, changes in updates:
-            attributes = type(model).__mapper__.attributes
-            _check_required(model, [attributes[k] for k in changes])
+            mapper = type(model).__mapper__
+            required = mapper.required_names
+            if required and not required.isdisjoint(changes):
+                attributes = mapper.attributes
+                _check_required(model, [attributes[k] for k in changes if k in required])
 
     # -- after -------------------------------------------------------------------------------
 
@@ -254,11 +257,11 @@ class UnitOfWork:
         """What was written is now the stored state."""
         for model in self.new.values():
             model.__dict__[STATE_KEY].status = PERSISTENT
-            if snapshot_columns(type(model)):
+            if type(model).__mapper__.kept_columns:
                 self.watch(model)
         for model in self.dirty.values():
             model.__dict__[STATE_KEY].changes = None
-            if snapshot_columns(type(model)):
+            if type(model).__mapper__.kept_columns:
                 self.watch(model)  # what was written is the new reference for in-place changes
         identity = self.identity_map
         for model in self.deleted.values():

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Sequence
+from itertools import chain
 from operator import itemgetter
 from typing import Any
 
@@ -66,6 +67,8 @@ __all__ = ["SqliteConnection", "SqliteResult", "is_broken"]
 register_converters()
 
 _first = itemgetter(0)  # a column's name in cursor.description
+#: How many reads' translations one connection keeps (see ``SqliteConnection.fetch_rows``).
+_MAX_READS = 512
 
 
 class SqliteResult(Result):
@@ -121,6 +124,8 @@ class SqliteConnection(StoreConnection):
         self._catalog = catalog
         self._broken = False
         self.polypheny = polypheny
+        #: The SQLite text of each read :meth:`fetch_rows` ran (by its Polypheny text).
+        self._reads: dict[str, str] = {}
 
     @property
     def broken(self) -> bool:
@@ -184,6 +189,27 @@ class SqliteConnection(StoreConnection):
         except (sqlite3.Error, OverflowError) as exc:
             raise self._failed(exc, sql) from None
 
+    def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one query in the default namespace, without a :class:`Result`: the
+        short path of the mapper's own reads (a get by id, a query's models, a lazy load).
+        Its SQLite text is kept per statement (a read's translation depends on nothing but
+        its text, unless it names a bare table, which goes the long way)."""
+        raw = self._raw
+        if raw is None or self._broken:
+            raw = self._conn()  # raises
+        text = self._reads.get(sql)
+        if text is None:
+            tr = self.translate(sql)
+            if tr.kind != DML or tr.writes or tr.bare:
+                return self.execute(sql, params).rows
+            if len(self._reads) >= _MAX_READS:
+                self._reads.clear()
+            text = self._reads[sql] = tr.sql
+        try:
+            return raw.execute(text, adapt_params(params) if params else ()).fetchall()
+        except (sqlite3.Error, OverflowError) as exc:
+            raise self._failed(exc, sql) from None
+
     def execute_many(
         self, sql: str, rows: Sequence[Sequence[Any]], *, namespace: str | None = None
     ) -> int:
@@ -202,7 +228,9 @@ class SqliteConnection(StoreConnection):
         try:
             if tr.writes and not raw.in_transaction:
                 raw.execute("BEGIN IMMEDIATE")
-            cur = raw.executemany(tr.sql, [adapt_params(r) for r in rows])
+            if not _plain_rows(rows):
+                rows = [adapt_params(r) for r in rows]
+            cur = raw.executemany(tr.sql, rows)
             return max(cur.rowcount, 0)
         except (sqlite3.Error, OverflowError) as exc:
             raise self._failed(exc, sql) from None
@@ -396,6 +424,19 @@ class SqliteConnection(StoreConnection):
         if raw is not None:
             with contextlib.suppress(sqlite3.Error):
                 raw.close()  # rolls back an open transaction
+
+
+#: Parameter rows, and values SQLite binds as they are (``adapt_params`` leaves them alone).
+_ROW_TYPES = frozenset({list, tuple})
+_PLAIN_TYPES = frozenset({str, int, float, bytes, type(None)})
+
+
+def _plain_rows(rows: Sequence[Sequence[Any]]) -> bool:
+    """True when every row is a list or tuple of values that need no adapting: a batch of
+    updates checks it once, in C, instead of adapting row by row."""
+    return _ROW_TYPES.issuperset(map(type, rows)) and _PLAIN_TYPES.issuperset(
+        map(type, chain.from_iterable(rows))
+    )
 
 
 def is_broken(conn: SqliteConnection) -> bool:
