@@ -235,6 +235,8 @@ class Session:
         conn = self._conn
         if conn is not None:
             try:
+                if uow.references:  # foreign keys the store does not keep, as it commits
+                    uow.references.check(self.executor)
                 conn.commit()
             except BaseException:
                 self._finish("rolled back after a failed commit", True)
@@ -472,7 +474,7 @@ class Session:
         if not plan.empty:
             try:
                 executor = self.executor
-                write_changes(plan, executor, self._app.schemas)
+                write_changes(plan, executor, self._app.schemas, uow.references)
                 if self.log_user is not None:
                     rows = changelog_rows(plan, self._app.app_uuid, self.log_user)
                     insert_rows(executor, ChangeLogSchema, rows, check=False)

@@ -32,7 +32,12 @@ from polynom.schema.schema import ENTRY_ID
 from polynom.sql import dml
 from polynom.sql import select as sql_select
 from polynom.sql.names import quote, schema_entity
-from polynom.unit_of_work.integrity import check_deleted, check_written, needs_checks
+from polynom.unit_of_work.integrity import (
+    PendingReferences,
+    check_deleted,
+    check_written,
+    needs_checks,
+)
 
 if TYPE_CHECKING:
     from polynom.model.mapper import ModelMapper
@@ -54,21 +59,27 @@ def rows_per_statement(max_params: int, columns: int) -> int:
 
 
 def write_changes(
-    plan: FlushPlan, executor: Executor, schemas: Sequence[type[BaseSchema]] = ()
+    plan: FlushPlan,
+    executor: Executor,
+    schemas: Sequence[type[BaseSchema]] = (),
+    pending: PendingReferences | None = None,
 ) -> None:
     """Write a flush plan: inserts, then updates, then deletes, each in the plan's order.
 
     ``schemas`` are the entities that may reference the deleted ones (checked where the
-    store does not enforce foreign keys)."""
+    store does not enforce foreign keys); such foreign-key checks are left in ``pending``
+    for the commit when it is given, and run at once otherwise."""
     for _schema, models in plan.inserts:
-        insert_models(executor, models)
+        insert_models(executor, models, pending)
     for batch in plan.updates:
-        _update(executor, batch, schemas)
+        _update(executor, batch, schemas, pending)
     for schema, models in plan.deletes:
-        _delete(executor, schema, models, schemas)
+        _delete(executor, schema, models, schemas, pending)
 
 
-def insert_models(executor: Executor, models: list[BaseModel]) -> None:
+def insert_models(
+    executor: Executor, models: list[BaseModel], pending: PendingReferences | None = None
+) -> None:
     """Insert models of one class with multi-row INSERTs.
 
     A row's values are read in one step and only the columns whose polytype converts on
@@ -100,7 +111,7 @@ def insert_models(executor: Executor, models: list[BaseModel]) -> None:
         if checked:
             written += [params[i : i + width] for i in range(0, len(params), width)]
     if checked:
-        check_written(executor, schema, fields, written)
+        check_written(executor, schema, fields, written, pending)
 
 
 def _insert_statement(mapper: ModelMapper, table: str, rows: int) -> str:
@@ -150,7 +161,12 @@ def _conflict(batch: UpdateBatch, lost: int) -> ConflictError:
     )
 
 
-def _update(executor: Executor, batch: UpdateBatch, schemas: Sequence[type[BaseSchema]]) -> None:
+def _update(
+    executor: Executor,
+    batch: UpdateBatch,
+    schemas: Sequence[type[BaseSchema]],
+    pending: PendingReferences | None,
+) -> None:
     schema = batch.model.__mapper__.schema
     table = schema_entity(schema)
     columns = [a.field.db_field_name for a in batch.attributes]
@@ -182,7 +198,7 @@ def _update(executor: Executor, batch: UpdateBatch, schemas: Sequence[type[BaseS
         lost = sum(1 for row in rows if executor.execute(statement, row).rowcount < 1)
         if lost:
             raise _conflict(batch, lost)
-    _check_updated(executor, batch, schemas)
+    _check_updated(executor, batch, schemas, pending)
 
 
 def _verify_read(executor: Executor, batch: UpdateBatch) -> None:
@@ -226,7 +242,10 @@ def _differs(polytype: Any, raw: Any, old: Any) -> bool:
 
 
 def _check_updated(
-    executor: Executor, batch: UpdateBatch, schemas: Sequence[type[BaseSchema]]
+    executor: Executor,
+    batch: UpdateBatch,
+    schemas: Sequence[type[BaseSchema]],
+    pending: PendingReferences | None,
 ) -> None:
     """Keys set by an update: held twice? pointing nowhere? a referenced key changed?"""
     caps = executor.capabilities
@@ -236,7 +255,7 @@ def _check_updated(
     fields = [a.field for a in batch.attributes]
     width = len(fields)
     if needs_checks(executor, schema, fields):
-        check_written(executor, schema, fields, [row[:width] for row in batch.params])
+        check_written(executor, schema, fields, [row[:width] for row in batch.params], pending)
     referenced = {
         fk.referenced_db_field_name
         for other in schemas
@@ -251,7 +270,7 @@ def _check_updated(
                 if a.field.db_field_name in referenced and changes[a.name] is not None:
                     row[a.field.db_field_name] = a.polytype.to_db(changes[a.name])
             old_rows.append(row)
-        check_deleted(executor, schema, old_rows, schemas)
+        check_deleted(executor, schema, old_rows, schemas, pending)
 
 
 def _delete(
@@ -259,6 +278,7 @@ def _delete(
     schema: type[BaseSchema],
     models: list[BaseModel],
     schemas: Sequence[type[BaseSchema]],
+    pending: PendingReferences | None,
 ) -> None:
     table = schema_entity(schema)
     per_statement = rows_per_statement(executor.max_params, 1)
@@ -284,4 +304,4 @@ def _delete(
                 }
                 for m in models
             ]
-            check_deleted(executor, schema, rows, schemas)
+            check_deleted(executor, schema, rows, schemas, pending)

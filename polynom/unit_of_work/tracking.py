@@ -25,6 +25,7 @@ from polynom.model.state import (
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.validation import INVALID
 from polynom.unit_of_work.identity import IdentityMap, key_of
+from polynom.unit_of_work.integrity import PendingReferences
 
 if TYPE_CHECKING:
     from polynom.model.mapper import FieldAttribute
@@ -56,7 +57,16 @@ Update = tuple["BaseModel", dict[str, Any]]
 class UnitOfWork:
     """The identity map and pending changes of one session (its ``tracker``)."""
 
-    __slots__ = ("deleted", "dirty", "identity_map", "loaded", "new", "tracker", "watched")
+    __slots__ = (
+        "deleted",
+        "dirty",
+        "identity_map",
+        "loaded",
+        "new",
+        "references",
+        "tracker",
+        "watched",
+    )
 
     def __init__(self, tracker: Tracker) -> None:
         #: The session: what the models' states point at.
@@ -70,6 +80,8 @@ class UnitOfWork:
         self.watched: dict[int, BaseModel] = {}
         #: The state the clean models this session loads share (see ``SharedState``).
         self.loaded = SharedState(tracker, PERSISTENT)
+        #: Foreign keys the flushes wrote or took away, checked when the session commits.
+        self.references = PendingReferences()
 
     # -- what is pending -------------------------------------------------------------------
 
@@ -283,6 +295,8 @@ class UnitOfWork:
             self.deleted.clear()
         if self.watched:
             self.watched.clear()
+        if self.references:
+            self.references.clear()
 
 
 def _check_required(model: BaseModel, attributes: Iterable[FieldAttribute]) -> None:

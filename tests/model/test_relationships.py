@@ -97,6 +97,40 @@ def test_foreign_key_enforced_at_commit(app):
         assert Owner.query(session).count() == 1
 
 
+def test_foreign_keys_are_judged_by_what_commits_not_by_each_flush(app):
+    # PolyNOM 0.3's test clean-up: owners deleted and flushed before their bikes. Foreign keys
+    # are checked at commit on every store (the embedded store defers its own; on a default
+    # Polypheny the mapper checks them itself), so the order of the flushes does not matter.
+    with Session(app) as session:
+        owner = Owner(name="first")
+        session.add(owner)
+        session.add(Bike(brand="b1", owner=owner))
+        session.commit()
+    with Session(app) as session:
+        session.delete(Owner.query(session).get(owner._entry_id))
+        session.flush()
+        for bike in Bike.query(session).filter_by(brand="b1").all():
+            session.delete(bike)
+        session.commit()
+    with Session(app) as session:
+        assert Owner.query(session).count() == 0 and Bike.query(session).count() == 0
+        # a child flushed before its parent
+        later = Owner(name="later")
+        session.add(Bike(brand="early", owner_id=later._entry_id))
+        session.flush()
+        session.add(later)
+        session.commit()
+    with Session(app) as session:
+        assert Bike.query(session).filter_by(brand="early").first().owner.name == "later"
+        # a parent deleted, its child kept: refused when the session commits, nothing written
+        session.delete(Owner.query(session).filter_by(name="later").first())
+        session.flush()
+        with pytest.raises(ForeignKeyViolation, match="owner"):
+            session.commit()
+    with Session(app) as session:
+        assert Owner.query(session).count() == 1
+
+
 def test_cascade_delete_writes_children_first_and_nothing_early(app, caplog):
     import logging
 
