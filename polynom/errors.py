@@ -90,6 +90,12 @@ class SchemaError(PolynomError, TypeError):
     """A schema, field, model or polytype is declared wrongly (PolyNOM: ``TypeError``)."""
 
 
+class PolytypeArgumentError(SchemaError, ValueError):
+    """A polytype is declared with an argument it cannot take (``VarChar(0)``,
+    ``Decimal(70)``, ``Timestamp(6)``); also a ``ValueError``, as the argument's value is
+    what is wrong."""
+
+
 class ValidationError(PolynomError, ValueError):
     """A value does not fit its field. Names the model, the field and the value."""
 

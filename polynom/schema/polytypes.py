@@ -26,7 +26,7 @@ import math
 import struct
 from typing import Any, ClassVar
 
-from polynom.errors import StoredValueError
+from polynom.errors import PolytypeArgumentError, SchemaError, StoredValueError
 from polynom.schema.polynom03_values import PolyNOMCodec, TemporalCodec
 
 __all__ = [
@@ -189,7 +189,7 @@ class VarChar(Text):
 
     def __init__(self, length: int) -> None:
         if not isinstance(length, int) or length < 1:
-            raise ValueError(f"VarChar length must be a positive int, got {length!r}")
+            raise PolytypeArgumentError(f"VarChar length must be a positive int, got {length!r}")
         self.length = length
 
     @property
@@ -374,9 +374,11 @@ class Decimal(PolyType):
 
     def __init__(self, precision: int = 64, scale: int = 32) -> None:
         if not (isinstance(precision, int) and 1 <= precision <= 64):
-            raise ValueError(f"Decimal precision must be 1..64, got {precision!r}")
+            raise PolytypeArgumentError(f"Decimal precision must be 1..64, got {precision!r}")
         if not (isinstance(scale, int) and 0 <= scale <= precision):
-            raise ValueError(f"Decimal scale must be 0..precision ({precision}), got {scale!r}")
+            raise PolytypeArgumentError(
+                f"Decimal scale must be 0..precision ({precision}), got {scale!r}"
+            )
         self.precision = precision
         self.scale = scale
         self._quantum = _decimal.Decimal(1).scaleb(-scale)
@@ -486,7 +488,10 @@ class Boolean(PolyType):
 
 def _check_precision(precision: int) -> int:
     if not (isinstance(precision, int) and 0 <= precision <= 3):
-        raise ValueError(f"precision must be 0..3 (fractional second digits), got {precision!r}")
+        raise PolytypeArgumentError(
+            "precision must be 0..3 (fractional second digits, as Polypheny keeps at most "
+            f"milliseconds), got {precision!r}"
+        )
     return precision
 
 
@@ -730,7 +735,7 @@ class PolyEnum(PolyType):
 
     def __init__(self, python_enum: type[_enum.Enum]) -> None:
         if not (isinstance(python_enum, type) and issubclass(python_enum, _enum.Enum)):
-            raise TypeError(f"PolyEnum needs an Enum class, got {python_enum!r}")
+            raise SchemaError(f"PolyEnum needs an Enum class, got {python_enum!r}")
         self.python_enum = python_enum
 
     @property

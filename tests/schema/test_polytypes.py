@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from shapely.geometry import Point, Polygon
 
-from polynom.errors import ValidationError
+from polynom.errors import PolynomError, PolytypeArgumentError, SchemaError, ValidationError
+from polynom.schema import polytypes
 from polynom.session import Session
 from tests.models import Bike, Color, Everything
 
@@ -130,3 +131,25 @@ def test_an_enum_name_the_store_holds_but_the_enum_lacks_is_a_clear_error(app):
         session.commit()
     with Session(app) as session, pytest.raises(StoredValueError, match=r"PURPLE.*not a member"):
         Everything.query(session).get(item._entry_id)
+
+
+@pytest.mark.parametrize(
+    ("declare", "words"),
+    [
+        (lambda: polytypes.VarChar(0), "VarChar length"),
+        (lambda: polytypes.Decimal(70), "Decimal precision"),
+        (lambda: polytypes.Decimal(10, 11), "Decimal scale"),
+        (lambda: polytypes.Timestamp(6), "precision must be 0..3"),
+        (lambda: polytypes.Time(-1), "precision must be 0..3"),
+    ],
+)
+def test_a_polytype_declared_with_an_impossible_argument_says_which(declare, words):
+    with pytest.raises(PolytypeArgumentError, match=words) as caught:
+        declare()
+    # one polynom error, and still the ValueError a PolyNOM user may catch
+    assert isinstance(caught.value, PolynomError) and isinstance(caught.value, ValueError)
+
+
+def test_polyenum_needs_an_enum_class():
+    with pytest.raises(SchemaError, match="needs an Enum class"):
+        polytypes.PolyEnum(str)  # type: ignore[arg-type]
