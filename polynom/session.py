@@ -206,24 +206,22 @@ class Session:
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Result:
         """Run a Polypheny SQL statement in the session's transaction (values bound)."""
-        app = self._app
-        if app.log_statements:
-            app.log_statement(statement, params)
-        conn = self._conn
-        if conn is None or self._state is not _ACTIVE:
-            conn = self.connection
-        return conn.execute(statement, params)
+        return self._connection_for(statement, params).execute(statement, params)
 
     def fetch_rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """The rows of a query in the session's transaction (``execute(...).rows`` without
         the :class:`Result`: what queries and relationship loads read through)."""
+        return self._connection_for(statement, params).fetch_rows(statement, params)
+
+    def _connection_for(self, statement: str, params: Sequence[Any]) -> StoreConnection:
+        """The connection a statement runs on (checked out on first use), after logging it."""
         app = self._app
         if app.log_statements:
             app.log_statement(statement, params)
         conn = self._conn
         if conn is None or self._state is not _ACTIVE:
             conn = self.connection
-        return conn.fetch_rows(statement, params)
+        return conn
 
     def commit(self) -> None:
         """Flush, then make the transaction durable; the session ends."""
