@@ -88,7 +88,7 @@ def coerce(value: Any, ptype: ColumnType) -> Any:
             raise ValueError(f"{d} is not a finite number")
         if ptype.args:
             precision = ptype.args[0]
-            scale = ptype.args[1] if len(ptype.args) > 1 else 0
+            scale = ptype.scale
             d = d.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP, context=_BIG)
             if d and d.adjusted() + 1 > precision - scale:
                 raise ValueError(f"{d} does not fit DECIMAL({precision}, {scale})")
