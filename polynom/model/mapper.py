@@ -179,7 +179,6 @@ class ModelMapper:
         "columns",
         "conversions",
         "kept_columns",
-        "loaders",
         "model",
         "mutable_columns",
         "names",
@@ -206,8 +205,6 @@ class ModelMapper:
         self.columns = tuple(attributes.values())
         #: The Python names of the columns, in column order (what a row's values become).
         self.names = tuple(a.name for a in self.columns)
-        #: ``(name, native type, from_db)`` per column: what building a model from a row reads.
-        self.loaders = tuple((a.name, a.polytype.native, a.polytype.from_db) for a in self.columns)
         #: The attributes of the fields that must hold a value (not nullable), and their names.
         self.required = tuple(a for a in self.columns if not a.field.nullable)
         self.required_names = frozenset(a.name for a in self.required)
@@ -241,9 +238,9 @@ class ModelMapper:
         #: ``from_db`` does something (text's never does): building a model from a row
         #: takes the row's values as they are and converts only these, where needed.
         self.conversions = tuple(
-            (i, name, native, from_db)
-            for i, (name, native, from_db) in enumerate(self.loaders)
-            if getattr(from_db, "__func__", None) is not _IDENTITY
+            (i, a.name, a.polytype.native, a.polytype.from_db)
+            for i, a in enumerate(self.columns)
+            if getattr(a.polytype.from_db, "__func__", None) is not _IDENTITY
         )
         self.relationships = relationships
         #: Statements that are the same for every use (a get by id, an insert of ``n`` rows),

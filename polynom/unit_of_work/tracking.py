@@ -122,13 +122,8 @@ class UnitOfWork:
     def model_for_row(self, cls: type[M], row: tuple[Any, ...]) -> M:
         """The model for one store row whose entry the identity map does not hold yet."""
         mapper = cls.__mapper__
-        model: M = cls.__new__(cls)
+        model: M = mapper.from_row(row)
         d = model.__dict__
-        d.update(zip(mapper.names, row))  # noqa: B905 -- ModelMapper.from_row, inlined
-        for i, name, native, from_db in mapper.conversions:
-            raw = row[i]
-            if raw is not None and type(raw) is not native:
-                d[name] = from_db(raw)
         self.identity_map[(mapper.schema, row[0])] = model
         kept = mapper.kept_columns
         if kept:  # a snapshot of its own: a state of its own
