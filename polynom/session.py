@@ -209,8 +209,9 @@ class Session:
         return self._connection_for(statement, params).execute(statement, params)
 
     def fetch_rows(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """The rows of a query in the session's transaction (``execute(...).rows`` without
-        the :class:`Result`: what queries and relationship loads read through)."""
+        """The rows of a query in the session's transaction, values in the store's own forms
+        (``StoreConnection.fetch_rows``): what queries and relationship loads read through,
+        converting by polytype; ``execute(...).rows`` gives Python values."""
         return self._connection_for(statement, params).fetch_rows(statement, params)
 
     def _connection_for(self, statement: str, params: Sequence[Any]) -> StoreConnection:

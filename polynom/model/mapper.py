@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from polynom.errors import DetachedModelError, SchemaError, ValidationError
+from polynom.errors import DetachedModelError, SchemaError, StoredValueError, ValidationError
 from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState
 from polynom.schema.polytypes import PolyType
 from polynom.schema.schema import ENTRY_ID
@@ -254,11 +254,26 @@ class ModelMapper:
         obj = self.model.__new__(self.model)
         d = obj.__dict__
         d.update(zip(self.names, row))  # noqa: B905 (strict= is slow; a row holds the columns)
-        for i, name, native, from_db in self.conversions:
-            raw = row[i]
-            if raw is not None and type(raw) is not native:
-                d[name] = from_db(raw)
+        try:
+            for i, name, native, from_db in self.conversions:
+                raw = row[i]
+                if raw is not None and type(raw) is not native:
+                    d[name] = from_db(raw)
+        except INVALID as exc:  # what from_db raises for a value it cannot read
+            raise self.unreadable(name, raw, exc) from None
         return obj
+
+    def unreadable(self, name: str, raw: Any, exc: Exception) -> StoredValueError:
+        """The error for a stored value that field ``name``'s polytype cannot read (written
+        outside this schema): names the model, the field and the value."""
+        if isinstance(exc, StoredValueError):
+            return exc  # says what is wrong already (an enum member removed)
+        polytype = self.attributes[name].polytype
+        return StoredValueError(
+            f"{self.model.__name__}.{name}: the store holds {short_repr(raw)}, which is not "
+            f"a {type(polytype).__name__} value ({exc}); it was written outside this schema, "
+            "so correct it in the store"
+        )
 
     def attribute(self, name: str) -> FieldAttribute | None:
         return self.attributes.get(name)

@@ -51,6 +51,14 @@ __all__ = [
 ]
 
 _UTC = _dt.UTC
+#: Significant digits every decimal of which a double tells apart (``DBL_DIG``).
+_DOUBLE_DIGITS = 15
+#: Room for any stored decimal, so reading one never rounds it (``quantize`` only pads),
+#: whatever the thread's decimal context says.
+_WIDE = _decimal.Context(prec=1000)
+_MULTIPLY = _WIDE.multiply
+#: The texts a boolean may be stored as when written by hand (the store writes 0 and 1).
+_BOOLEAN_WORDS = {"1": True, "0": False, "true": True, "false": False}
 
 
 class PolyType(PolyNOMCodec):
@@ -384,6 +392,9 @@ class Decimal(PolyType):
         self._quantum = _decimal.Decimal(1).scaleb(-scale)
         # room for every digit a value in range has, so quantize never needs to round
         self._context = _decimal.Context(prec=precision + 2)
+        # A double read back for a DECIMAL(p <= 15, s) is so close to the digits written
+        # (``n / 10**s``, |n| < 10**15) that ``round(double * 10**s)`` is exactly ``n``.
+        self._shift = 10.0**scale if precision <= _DOUBLE_DIGITS else None
 
     @property
     def sql_type(self) -> str:
@@ -449,11 +460,14 @@ class Decimal(PolyType):
     def from_db(self, value: Any) -> Any:
         if value is None:
             return None
-        if type(value) is _decimal.Decimal and value.as_tuple().exponent == -self.scale:
-            return value
-        if isinstance(value, float):
+        kind = type(value)
+        if kind is float:
+            if self._shift is not None:  # round() refuses an infinity, as it should
+                return _MULTIPLY(_decimal.Decimal(round(value * self._shift)), self._quantum)
             value = repr(value)
-        return _decimal.Decimal(value).quantize(self._quantum, context=self._context)
+        elif kind is _decimal.Decimal and value.as_tuple().exponent == -self.scale:
+            return value
+        return _decimal.Decimal(value).quantize(self._quantum, context=_WIDE)
 
     def to_json(self, value: Any) -> Any:
         return None if value is None else str(value)
@@ -480,7 +494,16 @@ class Boolean(PolyType):
         return value
 
     def from_db(self, value: Any) -> Any:
-        return None if value is None else bool(value)
+        if type(value) is int:  # how stores without a boolean type hold one
+            return value != 0
+        if value is None or type(value) is bool:
+            return value
+        if isinstance(value, str | bytes):  # written by hand: 'true', '0'
+            word = _BOOLEAN_WORDS.get(value.lower() if isinstance(value, str) else value.decode())
+            if word is None:
+                raise ValueError("is not a boolean")
+            return word
+        return bool(value)
 
 
 # -- time ----------------------------------------------------------------------------------
@@ -518,7 +541,11 @@ class Date(PolyType):
             return value.date()
         if isinstance(value, int):
             return _dt.date(1970, 1, 1) + _dt.timedelta(days=value)
-        return _dt.date.fromisoformat(str(value))
+        text = str(value)
+        try:
+            return _dt.date.fromisoformat(text)
+        except ValueError:
+            return _dt.datetime.fromisoformat(text).date()  # a timestamp's text: its date
 
     def to_json(self, value: Any) -> Any:
         return None if value is None else value.isoformat()

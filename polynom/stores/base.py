@@ -99,8 +99,10 @@ class StoreConnection(abc.ABC):
     def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """Run one query and return just its rows (what the mapper's own reads need).
 
-        The same as ``execute(sql, params).rows``; stores override it to skip building the
-        :class:`Result`."""
+        The rows of ``execute(sql, params).rows``, but a value may come in the form the store
+        holds it (a decimal as a float, a boolean as 0 or 1, a timestamp as ISO text): the
+        mapper converts each by its field's polytype (``PolyType.from_db``). Stores override
+        it to skip building the :class:`Result` and converting values twice."""
         return self.execute(sql, params).rows
 
     def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:

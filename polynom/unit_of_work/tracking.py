@@ -161,10 +161,13 @@ class UnitOfWork:
                 d = model.__dict__
                 # zip's strict= costs a fifth of this line; a row holds the mapper's columns
                 d.update(zip(names, row))  # noqa: B905
-                for i, name, native, from_db in conversions:
-                    raw = row[i]
-                    if raw is not None and type(raw) is not native:
-                        d[name] = from_db(raw)
+                try:
+                    for i, name, native, from_db in conversions:
+                        raw = row[i]
+                        if raw is not None and type(raw) is not native:
+                            d[name] = from_db(raw)
+                except INVALID as exc:
+                    raise mapper.unreadable(name, raw, exc) from None
                 identity[key] = model
                 if kept:  # a snapshot of its own: a state of its own
                     state = d[STATE_KEY] = InstanceState(tracker, PERSISTENT)

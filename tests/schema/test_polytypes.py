@@ -134,6 +134,60 @@ def test_an_enum_name_the_store_holds_but_the_enum_lacks_is_a_clear_error(app):
 
 
 @pytest.mark.parametrize(
+    ("field", "stored", "read"),
+    [
+        ("boolean", "TRUE", True),
+        ("boolean", "0", False),
+        ("date", "2024-02-29 10:30:00", dt.date(2024, 2, 29)),
+        ("decimal", 7, Decimal("7.0000")),
+    ],
+)
+def test_values_written_by_hand_in_another_form_read_as_the_polytype(app, field, stored, read):
+    from polynom import sql
+
+    with Session(app) as session:
+        item = Everything()
+        session.add(item)
+        session.commit()
+    with Session(app) as session:
+        session.execute(
+            f'UPDATE {sql.schema_entity(Everything.schema)} SET "{field}" = ? '
+            'WHERE "_entry_id" = ?',
+            [stored, item._entry_id],
+        )
+        session.commit()
+    with Session(app) as session:
+        loaded = Everything.query(session).get(item._entry_id)
+        assert getattr(loaded, field) == read
+        assert type(getattr(loaded, field)) is type(read)
+
+
+def test_a_stored_value_its_polytype_cannot_read_names_model_field_and_value(store_url):
+    """Written outside the schema (another tool): a StoredValueError, never a raw exception."""
+    import sqlite3
+    from pathlib import Path
+
+    from polynom import Application
+    from polynom.errors import StoredValueError
+
+    if not store_url.startswith("sqlite:///"):
+        pytest.skip("only the embedded store's file can be written by another tool here")
+    with Application("hand", store_url, schemas=[Everything.schema]) as app:
+        with Session(app) as session:
+            item = Everything()
+            session.add(item)
+            session.commit()
+        path = Path(store_url.removeprefix("sqlite:///"))
+        table = f"{Everything.schema.namespace()}.{Everything.schema.entity_name}"
+        with sqlite3.connect(path) as raw:
+            raw.execute(f'UPDATE "{table}" SET "decimal" = \'twelve\'')
+        raw.close()
+        with Session(app) as session, pytest.raises(StoredValueError) as info:
+            Everything.query(session).all()
+    assert "Everything.decimal" in str(info.value) and "'twelve'" in str(info.value)
+
+
+@pytest.mark.parametrize(
     ("declare", "words"),
     [
         (lambda: polytypes.VarChar(0), "VarChar length"),

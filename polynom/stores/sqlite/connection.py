@@ -190,10 +190,13 @@ class SqliteConnection(StoreConnection):
             raise self._failed(exc, sql) from None
 
     def fetch_rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """The rows of one query in the default namespace, without a :class:`Result`: the
-        short path of the mapper's own reads (a get by id, a query's models, a lazy load).
-        Its SQLite text is kept per statement (a read's translation depends on nothing but
-        its text, unless it names a bare table, which goes the long way)."""
+        """The rows of one query in the default namespace, without a :class:`Result`, each
+        plain column's value in its stored form (a DECIMAL as its REAL or its digits, a
+        BOOLEAN as 0/1, a TIMESTAMP as ISO text): the short path of the mapper's own reads
+        (a get by id, a query's models, a lazy load), which converts by polytype itself, so
+        SQLite runs no converter per value. Its SQLite text is kept per statement (a read's
+        translation depends on nothing but its text, unless it names a bare table, which
+        goes the long way)."""
         raw = self._raw
         if raw is None or self._broken:
             raw = self._conn()  # raises
@@ -204,7 +207,7 @@ class SqliteConnection(StoreConnection):
                 return self.execute(sql, params).rows
             if len(self._reads) >= _MAX_READS:
                 self._reads.clear()
-            text = self._reads[sql] = tr.sql
+            text = self._reads[sql] = tr.stored_sql or tr.sql
         try:
             return raw.execute(text, adapt_params(params) if params else ()).fetchall()
         except (sqlite3.Error, OverflowError) as exc:

@@ -76,6 +76,31 @@ def test_every_type_round_trips_exactly(store: SqliteStore) -> None:
     assert result.rows[1] == ("nulls",) + (None,) * 14
 
 
+def test_fetch_rows_gives_stored_forms_where_execute_gives_python_values(
+    store: SqliteStore,
+) -> None:
+    """The mapper's short path reads values as stored and converts them by polytype itself."""
+    store.execute_ddl(
+        [
+            'CREATE RELATIONAL NAMESPACE "t"',
+            'CREATE TABLE "t"."f" ("_entry_id" VARCHAR(36) NOT NULL, "p" DECIMAL(10, 2), '
+            '"w" DECIMAL(30, 2), "b" BOOLEAN, "ts" TIMESTAMP(3), PRIMARY KEY ("_entry_id"))',
+        ]
+    )
+    stamp = datetime(2024, 2, 29, 23, 59, 59, 123000, tzinfo=UTC)
+    with store.connection() as conn:
+        conn.execute(
+            'INSERT INTO "t"."f" VALUES (?, ?, ?, ?, ?)',
+            ["a", Decimal("665.70"), Decimal("1.50"), True, stamp],
+        )
+        sql = 'SELECT "_entry_id", "p", "w", "b", "ts", "p" + 1 FROM "t"."f"'
+        assert conn.execute(sql).rows == [
+            ("a", Decimal("665.70"), Decimal("1.50"), True, stamp, 666.7)
+        ]
+        assert conn.fetch_rows(sql) == [("a", 665.7, "1.5", 1, "2024-02-29 23:59:59.123000", 666.7)]
+        conn.rollback()
+
+
 def test_decimals_keep_their_exact_digits(store: SqliteStore) -> None:
     shop(store)
     add_bikes(store, ("a", "a", "1.10"), ("b", "b", "0.00"), ("c", "c", "-5.50"))

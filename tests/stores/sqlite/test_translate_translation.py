@@ -66,6 +66,26 @@ def test_select_sources_name_each_result_columns_table() -> None:
     assert translate('INSERT INTO "a"."b" ("x") VALUES (?)').sources is None
 
 
+def test_a_selects_stored_text_reads_its_plain_columns_as_stored() -> None:
+    """``stored_sql`` (what the mapper's reads run): a unary plus on each plain result column,
+    so SQLite names no declared type and runs no converter; expressions and ``*`` as written."""
+    out = translate(
+        'SELECT DISTINCT "t0"."a", "b" AS "x", "ns"."u"."c", "t0".*, 1 + 2, COUNT(*) '
+        'FROM "ns"."t" AS "t0", "ns"."u" WHERE "t0"."a" > 1 ORDER BY "t0"."a" OFFSET 2'
+    )
+    assert out.stored_sql == (
+        "SELECT DISTINCT +`t0`.`a`, +`b` AS `x`, +`u`.`c`, `t0`.*, 1 + 2, COUNT(*) "
+        "FROM `ns.t` AS `t0`, `ns.u` AS `u` WHERE `t0`.`a` > 1 ORDER BY `t0`.`a` "
+        "LIMIT -1 OFFSET 2"
+    )
+    assert out.sql == out.stored_sql.replace("+`", "`")
+    assert (
+        translate('SELECT COUNT(*) FROM "ns"."t"').stored_sql
+        == "SELECT COUNT(*) FROM `ns.t` AS `t`"
+    )
+    assert translate('DELETE FROM "ns"."t"').stored_sql is None
+
+
 def test_bare_names_are_reported_and_can_be_placed_elsewhere() -> None:
     out = translate('SELECT * FROM "bike" JOIN "x"."y" ON 1 = 1 JOIN "owner"')
     assert out.bare == ("bike", "owner")

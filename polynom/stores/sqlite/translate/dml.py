@@ -5,7 +5,10 @@ two-part name is namespace.table; a one-part name belongs to the default namespa
 unless the caller names another, as PolyNOM 0.3 does). An unaliased table gets its bare name
 as alias (``FROM "ns"."t"`` -> ``FROM "ns.t" AS "t"``) so ``"t"."c"`` keeps working; a
 three-part ``"ns"."t"."c"`` is rewritten to that table's name in the statement. A SELECT also
-reports where its result columns come from (:data:`SelectSources`).
+reports where its result columns come from (:data:`SelectSources`), and its text with every
+plain column of the result as stored (``SELECT +`t0`.`price```): SQLite then names no declared
+type for it, so no converter runs and the value comes back in its stored form (a REAL, a 0/1,
+ISO text), for a reader that converts by the column's type itself (the mapper does).
 """
 
 from __future__ import annotations
@@ -164,6 +167,9 @@ class DmlRewriter:
         self.insert_columns: tuple[str, ...] = ()
         #: ``(parameter index, column)`` of each ``column = ?`` an UPDATE sets.
         self.set_params: tuple[tuple[int, str], ...] = ()
+        #: A SELECT's text with its plain result columns as stored (see the module docstring).
+        self.stored_sql: str | None = None
+        self._item_starts: tuple[int, ...] = ()
 
     # -- helpers over significant positions ----------------------------------------------
 
@@ -416,7 +422,20 @@ class DmlRewriter:
             k += 1
         if any(self.word(k) in ("SELECT", "OFFSET") for k in range(self.n)):
             rewrite_clauses(self.sql, self.toks, sig, out, self.polypheny)
-        return "".join(out)
+        text = "".join(out)
+        if self.sources is not None:
+            plain = [
+                a
+                for a, item in zip(self._item_starts, self.sources[1], strict=True)
+                if item is not None and item[1] != "*"
+            ]
+            if plain:
+                for a in plain:  # a unary plus: the same value, but no declared type
+                    out[sig[a]] = "+" + out[sig[a]]
+                self.stored_sql = "".join(out)
+            else:
+                self.stored_sql = text
+        return text
 
     def _select_sources(self, refs: list[_Ref]) -> SelectSources | None:
         """The statement's own FROM tables and what each select-list item names."""
@@ -439,6 +458,7 @@ class DmlRewriter:
             k += 1
         else:
             spans.append((start, self.n - 1))
+        self._item_starts = tuple(a for a, _ in spans)
         return tables, tuple(self._select_item(a, b) for a, b in spans)
 
     def _select_item(self, a: int, b: int) -> SelectItem:

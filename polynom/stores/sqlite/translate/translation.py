@@ -42,6 +42,9 @@ class Translation(NamedTuple):
     insert_columns: tuple[str, ...] = ()
     #: ``(parameter index, column)`` for each ``column = ?`` an UPDATE sets.
     set_params: tuple[tuple[int, str], ...] = ()
+    #: A SELECT's SQLite text with its plain result columns in their stored form, no
+    #: converter applied (:mod:`.dml`); None for other statements.
+    stored_sql: str | None = None
 
 
 # INSERT ... VALUES (?, ?), (?, ?) ...: only the head needs reading; the tail is checked to
@@ -116,6 +119,7 @@ def translate(
         rewriter.target if first in _WRITE_WORDS else None,
         rewriter.insert_columns,
         rewriter.set_params,
+        rewriter.stored_sql,
     )
 
 
