@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 
 import uvicorn
@@ -18,6 +19,20 @@ import uvicorn
 from examples.bikeshop.seed import seed
 from examples.bikeshop.web import create_app, open_application
 from polynom.errors import PolynomError
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """uvicorn's server, saying where the site is once it listens (not before: a browser
+    or a script opening the address at once must find it answering)."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            base = f"http://{self.config.host}:{self.config.port}"
+            api = f"{base}/api"
+            print(f"bikeshop: open {base}/  (the admin; the API is {api}, its docs {api}/docs)")
+            print("bikeshop: Ctrl+C stops")
+            sys.stdout.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,12 +58,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"bikeshop: reprices are queued on {os.environ['CELERY_BROKER_URL']}")
             else:
                 print("bikeshop: reprices run in the request (set CELERY_BROKER_URL to queue them)")
-            base = f"http://{args.host}:{args.port}"
-            api = f"{base}/api"
-            print(f"bikeshop: open {base}/  (the admin; the API is {api}, its docs {api}/docs)")
-            print("bikeshop: Ctrl+C stops")
-            sys.stdout.flush()
-            uvicorn.run(site, host=args.host, port=args.port, log_level="warning")
+            config = uvicorn.Config(site, host=args.host, port=args.port, log_level="warning")
+            _AnnouncingServer(config).run()
     except PolynomError as exc:
         print(f"bikeshop: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
