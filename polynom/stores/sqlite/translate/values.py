@@ -4,8 +4,10 @@
 ``sqlite3.register_adapter``): decimals of up to 15 significant digits as their nearest
 double, wider ones as exact text, datetimes as fixed-width UTC text that sorts as time sorts,
 booleans as 0/1. :func:`register_converters` turns columns of our
-declared types back into exact Python values on the way out, and :func:`decimal_collation`
-makes decimal text compare by value.
+declared types back into exact Python values on the way out of ``execute`` (a user's SQL);
+the mapper's own reads skip them (``SqliteConnection.fetch_rows``) and convert by polytype,
+as cheaply as a converter can be called. :func:`decimal_collation` makes decimal text
+compare by value.
 """
 
 from __future__ import annotations
