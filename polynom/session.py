@@ -252,7 +252,7 @@ class Session:
         self.is_active = False
         self._outcome = outcome
         # The models are detached now, whatever happens to the connection below.
-        self.unit_of_work.clear()
+        self.unit_of_work.end()
         self._executor = None
         conn = self._conn
         if conn is None:

@@ -69,8 +69,8 @@ class UnitOfWork:
     )
 
     def __init__(self, tracker: Tracker) -> None:
-        #: The session: what the models' states point at.
-        self.tracker = tracker
+        #: The session: what the models' states point at (None once it ended: see :meth:`end`).
+        self.tracker: Tracker | None = tracker
         self.identity_map: IdentityMap = {}
         #: Models by ``id()``: to insert, with changed fields, to delete.
         self.new: dict[int, BaseModel] = {}
@@ -78,8 +78,15 @@ class UnitOfWork:
         self.deleted: dict[int, BaseModel] = {}
         #: Persistent models with mutable fields, checked for in-place changes on flush.
         self.watched: dict[int, BaseModel] = {}
-        #: The state the clean models this session loads share (see ``SharedState``).
-        self.loaded = SharedState(tracker, PERSISTENT)
+        #: The state the clean models this session loads share (see ``SharedState``), made
+        #: as ``InstanceState.own`` makes a state (a third of the class call; one a session).
+        loaded: SharedState = new_state(SharedState)
+        loaded.tracker = tracker
+        loaded.status = PERSISTENT
+        loaded.tracking = True
+        loaded.changes = None
+        loaded.mutable = None
+        self.loaded: SharedState | None = loaded
         #: Foreign keys the flushes wrote or took away, checked when the session commits.
         self.references = PendingReferences()
 
@@ -292,6 +299,18 @@ class UnitOfWork:
             self.watched.clear()
         if self.references:
             self.references.clear()
+
+    def end(self) -> None:
+        """Forget everything and the tracker too: its session ended for good.
+
+        The session holds this unit of work and it held the session (directly, and through
+        the shared state of the loaded models): dropping those references frees both by
+        reference counting when the session goes, instead of leaving a cycle to the cyclic
+        garbage collector for every session. The models keep their states, which still
+        point at the ended session (so they read as detached)."""
+        self.clear()
+        self.tracker = None
+        self.loaded = None
 
 
 def _check_required(model: BaseModel, attributes: Iterable[FieldAttribute]) -> None:
