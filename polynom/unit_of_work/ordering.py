@@ -8,7 +8,6 @@ tested directly.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -69,21 +68,32 @@ def plan_flush(
     new: Iterable[BaseModel], updates: list[Update], deleted: Iterable[BaseModel]
 ) -> FlushPlan:
     """Order pending inserts, updates and deletes for writing."""
-    inserted: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
-    for model in new:
-        inserted[type(model).__mapper__.schema].append(model)
-    removed: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
-    for model in deleted:
-        removed[type(model).__mapper__.schema].append(model)
+    inserted = _by_schema(new)
+    removed = _by_schema(deleted)
+    batches = batch_updates(updates) if updates else []
+    if not removed and len(inserted) <= 1:  # one entity (most flushes): nothing to order
+        return FlushPlan(list(inserted.items()), batches, [], updates)
     schemas = [*inserted, *removed]
-    # one entity (most flushes): nothing to order
     order = schemas if len(schemas) == 1 else sort_by_dependency(schemas)
     return FlushPlan(
         inserts=[(s, inserted[s]) for s in order if s in inserted],
-        updates=batch_updates(updates),
+        updates=batches,
         deletes=[(s, removed[s]) for s in reversed(order) if s in removed],
         updated=updates,
     )
+
+
+def _by_schema(models: Iterable[BaseModel]) -> dict[type[BaseSchema], list[BaseModel]]:
+    """The models grouped by their schema, in the order each schema first occurs."""
+    groups: dict[type[BaseSchema], list[BaseModel]] = {}
+    for model in models:
+        schema = type(model).__mapper__.schema
+        group = groups.get(schema)
+        if group is None:
+            groups[schema] = [model]
+        else:
+            group.append(model)
+    return groups
 
 
 def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
