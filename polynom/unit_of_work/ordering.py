@@ -102,10 +102,11 @@ def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
     Per group the attributes, their conversions and whether any keeps a snapshot are
     worked out once; a row then reads the new and old values in one step each."""
     groups: dict[tuple[type, tuple[str, ...]], list[Update]] = {}
+    find = groups.get
     for update in updates:
         model, changes = update
         key = (type(model), tuple(changes) if len(changes) == 1 else tuple(sorted(changes)))
-        group = groups.get(key)
+        group = find(key)
         if group is None:
             groups[key] = [update]
         else:
@@ -119,6 +120,9 @@ def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
             (i, f) for i, f in enumerate(to_db) if getattr(f, "__func__", None) is not _TO_DB
         )
         kept = {a.name for _, a in mapper.kept_columns}.intersection(names)
+        if len(names) == 1 and not converts and not kept:
+            _batch_one_field(cls, attributes[0], items, batches)
+            continue
         plain = (False,) * len(names)  # no old value was NULL: the usual shape
         shapes: dict[tuple[bool, ...], UpdateBatch] = {}
         for update in items:
@@ -154,3 +158,34 @@ def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
             batch.params.append(params)
             batch.entries.append(update)
     return batches
+
+
+def _batch_one_field(
+    cls: type[BaseModel], attribute: FieldAttribute, items: list[Update], out: list[UpdateBatch]
+) -> None:
+    """:func:`batch_updates` for the usual group: one changed field whose values cross to
+    the store as they are and keep no snapshot. A row is the new value, the entry id and
+    the old value; an old NULL has no parameter (``IS NULL``), so such rows make a batch of
+    their own. Batches go to ``out`` in the order their shape first occurs."""
+    name = attribute.name
+    attributes = (attribute,)
+    plain: UpdateBatch | None = None
+    nulls: UpdateBatch | None = None
+    for update in items:
+        model, changes = update
+        d = model.__dict__
+        old = changes[name]
+        if old is not None:
+            if plain is None:
+                plain = UpdateBatch(cls, attributes, ((attribute, False),))
+                out.append(plain)
+                rows = plain.params.append
+                entries = plain.entries.append
+            rows([d.get(name), d[ENTRY_ID], old])
+            entries(update)
+        else:
+            if nulls is None:
+                nulls = UpdateBatch(cls, attributes, ((attribute, True),))
+                out.append(nulls)
+            nulls.params.append([d.get(name), d[ENTRY_ID]])
+            nulls.entries.append(update)
