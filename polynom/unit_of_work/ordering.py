@@ -103,17 +103,29 @@ def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
     worked out once; a row then reads the new and old values in one step each."""
     groups: dict[tuple[type, tuple[str, ...]], list[Update]] = {}
     find = groups.get
+    # updates come in runs of one shape (a loop that sets one field): a row of the same
+    # class and changed fields as the one before joins its group without a key being built
+    last_cls: type | None = None
+    last_changed: Any = None
+    group: list[Update] = []
     for update in updates:
         model, changes = update
-        key = (type(model), tuple(changes) if len(changes) == 1 else tuple(sorted(changes)))
-        group = find(key)
-        if group is None:
-            groups[key] = [update]
-        else:
+        cls = type(model)
+        changed = changes.keys()
+        if cls is last_cls and changed == last_changed:
             group.append(update)
+            continue
+        key = (cls, tuple(changes) if len(changes) == 1 else tuple(sorted(changes)))
+        found = find(key)
+        if found is None:
+            group = groups[key] = [update]
+        else:
+            group = found
+            group.append(update)
+        last_cls, last_changed = cls, changed
     batches: list[UpdateBatch] = []
     for (cls, names), items in groups.items():
-        mapper = cls.__mapper__  # type: ignore[attr-defined]
+        mapper = cls.__mapper__
         attributes = tuple(mapper.attributes[n] for n in names)
         to_db = tuple(a.polytype.to_db for a in attributes)
         converts = tuple(
