@@ -234,21 +234,22 @@ class UnitOfWork:
 
     def pending_updates(self) -> list[Update]:
         """The dirty models whose fields really differ, each with its old values."""
-        updates = []
+        updates: list[Update] = []
+        append = updates.append
         for model in self.dirty.values():
             d = model.__dict__
             state: InstanceState = d[STATE_KEY]
-            changes = state.changes or {}
-            for k, old in changes.items():
-                if old == d.get(k):  # set back to what it was: not a change
-                    real = {k: old for k, old in changes.items() if old != d.get(k)}
-                    break
-            else:
-                real = changes  # every recorded field differs (the usual case)
-            if real:
-                updates.append((model, real))
-            else:
-                state.changes = None
+            changes = state.changes
+            if changes:
+                get = d.get
+                for k, old in changes.items():
+                    if old == get(k):  # set back to what it was: not a change
+                        changes = {k: old for k, old in changes.items() if old != get(k)}
+                        break
+                if changes:  # every recorded field differs, or those that still do
+                    append((model, changes))
+                    continue
+            state.changes = None
         return updates
 
     def check_required(self, updates: list[Update]) -> None:
@@ -258,11 +259,14 @@ class UnitOfWork:
             _check_required(model, mapper.required)
             for attribute in mapper.mutable_columns:  # changed in place since assignment?
                 attribute.check_in_place(model)
+        cls: type[BaseModel] | None = None
+        required: frozenset[str] = frozenset()
         for model, changes in updates:
-            mapper = type(model).__mapper__
-            required = mapper.required_names
+            if type(model) is not cls:  # updates come in runs of one class
+                cls = type(model)
+                required = cls.__mapper__.required_names
             if required and not required.isdisjoint(changes):
-                attributes = mapper.attributes
+                attributes = type(model).__mapper__.attributes
                 _check_required(model, [attributes[k] for k in changes if k in required])
 
     # -- after -------------------------------------------------------------------------------
@@ -273,9 +277,14 @@ class UnitOfWork:
             model.__dict__[STATE_KEY].status = PERSISTENT
             if type(model).__mapper__.kept_columns:
                 self.watch(model)
+        cls: type[BaseModel] | None = None
+        kept: Any = ()
         for model in self.dirty.values():
             model.__dict__[STATE_KEY].changes = None
-            if type(model).__mapper__.kept_columns:
+            if type(model) is not cls:  # dirty models come in runs of one class
+                cls = type(model)
+                kept = cls.__mapper__.kept_columns
+            if kept:
                 self.watch(model)  # what was written is the new reference for in-place changes
         identity = self.identity_map
         for model in self.deleted.values():
