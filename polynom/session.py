@@ -186,10 +186,12 @@ class Session:
     @property
     def connection(self) -> StoreConnection:
         """The session's store connection, checked out of the pool on first use."""
-        self._require_active()
-        if self._conn is None:
-            self._conn = self._app.store.acquire()
-        return self._conn
+        if self._state is not _ACTIVE:
+            self._require_active()
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = self._app.store.acquire()
+        return conn
 
     @property
     def executor(self) -> ConnectionExecutor:
