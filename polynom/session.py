@@ -186,10 +186,12 @@ class Session:
     @property
     def connection(self) -> StoreConnection:
         """The session's store connection, checked out of the pool on first use."""
-        self._require_active()
-        if self._conn is None:
-            self._conn = self._app.store.acquire()
-        return self._conn
+        if self._state is not _ACTIVE:
+            self._require_active()
+        conn = self._conn
+        if conn is None:
+            conn = self._conn = self._app.store.acquire()
+        return conn
 
     @property
     def executor(self) -> ConnectionExecutor:
@@ -253,7 +255,7 @@ class Session:
         self.is_active = False
         self._outcome = outcome
         # The models are detached now, whatever happens to the connection below.
-        self.unit_of_work.clear()
+        self.unit_of_work.end()
         self._executor = None
         conn = self._conn
         if conn is None:
@@ -462,18 +464,22 @@ class Session:
 
     def flush(self) -> None:
         """Write pending inserts, updates and deletes without committing."""
-        self._require_active()
+        if self._state is not _ACTIVE:
+            self._require_active()
         uow = self.unit_of_work
-        uow.collect_mutations()
+        if uow.watched:
+            uow.collect_mutations()
         if not uow.has_changes():
             return
-        updates = uow.pending_updates()
+        updates = uow.pending_updates() if uow.dirty else []
         uow.check_required(updates)
         plan = plan_flush(uow.new.values(), updates, uow.deleted.values())
         if not plan.empty:
             try:
                 executor = self.executor
-                write_changes(plan, executor, self._app.schemas, uow.references)
+                # what may reference the entries a flush deletes or re-keys (inserts need none)
+                schemas = self._app.schemas if plan.updates or plan.deletes else ()
+                write_changes(plan, executor, schemas, uow.references)
                 if self.log_user is not None:
                     rows = changelog_rows(plan, self._app.app_uuid, self.log_user)
                     insert_rows(executor, ChangeLogSchema, rows, check=False)

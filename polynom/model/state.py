@@ -142,7 +142,16 @@ class InstanceState:
             if self.tracking:
                 changes = self.changes
                 if changes is None:  # the first change: a shared state is left to the others
-                    self.own(model).changes = {name: old}
+                    if self.shared:  # own(), inline: once per model an update changes
+                        state = _new(InstanceState)
+                        state.tracker = tracker
+                        state.status = status
+                        state.tracking = True
+                        state.changes = {name: old}
+                        state.mutable = None
+                        model.__dict__[STATE_KEY] = state
+                    else:
+                        self.changes = {name: old}
                     tracker.mark_dirty(model)
                 elif name not in changes:
                     changes[name] = old

@@ -422,9 +422,11 @@ class Decimal(PolyType):
                 f"is negative; Polypheny refuses negative values in {self._name()} "
                 "(declare a precision above the scale)"
             )
-        exponent = value.as_tuple().exponent
-        if exponent == -self.scale:
+        # as_tuple() builds a named tuple of every digit: ten times same_quantum, which
+        # compares the exponents alone (the usual value has the scale's digits already)
+        if value.same_quantum(self._quantum):
             return value
+        exponent = value.as_tuple().exponent
         rounded = self._quantize(value)
         if exponent < -self.scale and rounded != value:
             raise ValueError(

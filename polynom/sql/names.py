@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from polynom.errors import SchemaError
@@ -30,6 +31,15 @@ def quote(name: str) -> str:
 
 def entity(namespace: str, name: str) -> str:
     """``"namespace"."entity"``."""
+    if type(namespace) is str and type(name) is str:
+        return _entity(namespace, name)
+    return f"{quote(namespace)}.{quote(name)}"  # refused with its SchemaError
+
+
+@lru_cache(maxsize=1024)
+def _entity(namespace: str, name: str) -> str:
+    """:func:`entity` of two strings, validated and quoted once: every write and get by id
+    names its entity, and there are few entities (a refused name raises, and is not kept)."""
     return f"{quote(namespace)}.{quote(name)}"
 
 

@@ -8,7 +8,6 @@ tested directly.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -69,21 +68,32 @@ def plan_flush(
     new: Iterable[BaseModel], updates: list[Update], deleted: Iterable[BaseModel]
 ) -> FlushPlan:
     """Order pending inserts, updates and deletes for writing."""
-    inserted: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
-    for model in new:
-        inserted[type(model).__mapper__.schema].append(model)
-    removed: dict[type[BaseSchema], list[BaseModel]] = defaultdict(list)
-    for model in deleted:
-        removed[type(model).__mapper__.schema].append(model)
+    inserted = _by_schema(new)
+    removed = _by_schema(deleted)
+    batches = batch_updates(updates) if updates else []
+    if not removed and len(inserted) <= 1:  # one entity (most flushes): nothing to order
+        return FlushPlan(list(inserted.items()), batches, [], updates)
     schemas = [*inserted, *removed]
-    # one entity (most flushes): nothing to order
     order = schemas if len(schemas) == 1 else sort_by_dependency(schemas)
     return FlushPlan(
         inserts=[(s, inserted[s]) for s in order if s in inserted],
-        updates=batch_updates(updates),
+        updates=batches,
         deletes=[(s, removed[s]) for s in reversed(order) if s in removed],
         updated=updates,
     )
+
+
+def _by_schema(models: Iterable[BaseModel]) -> dict[type[BaseSchema], list[BaseModel]]:
+    """The models grouped by their schema, in the order each schema first occurs."""
+    groups: dict[type[BaseSchema], list[BaseModel]] = {}
+    for model in models:
+        schema = type(model).__mapper__.schema
+        group = groups.get(schema)
+        if group is None:
+            groups[schema] = [model]
+        else:
+            group.append(model)
+    return groups
 
 
 def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
@@ -92,23 +102,39 @@ def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
     Per group the attributes, their conversions and whether any keeps a snapshot are
     worked out once; a row then reads the new and old values in one step each."""
     groups: dict[tuple[type, tuple[str, ...]], list[Update]] = {}
+    find = groups.get
+    # updates come in runs of one shape (a loop that sets one field): a row of the same
+    # class and changed fields as the one before joins its group without a key being built
+    last_cls: type | None = None
+    last_changed: Any = None
+    group: list[Update] = []
     for update in updates:
         model, changes = update
-        key = (type(model), tuple(changes) if len(changes) == 1 else tuple(sorted(changes)))
-        group = groups.get(key)
-        if group is None:
-            groups[key] = [update]
-        else:
+        cls = type(model)
+        changed = changes.keys()
+        if cls is last_cls and changed == last_changed:
             group.append(update)
+            continue
+        key = (cls, tuple(changes) if len(changes) == 1 else tuple(sorted(changes)))
+        found = find(key)
+        if found is None:
+            group = groups[key] = [update]
+        else:
+            group = found
+            group.append(update)
+        last_cls, last_changed = cls, changed
     batches: list[UpdateBatch] = []
     for (cls, names), items in groups.items():
-        mapper = cls.__mapper__  # type: ignore[attr-defined]
+        mapper = cls.__mapper__
         attributes = tuple(mapper.attributes[n] for n in names)
         to_db = tuple(a.polytype.to_db for a in attributes)
         converts = tuple(
             (i, f) for i, f in enumerate(to_db) if getattr(f, "__func__", None) is not _TO_DB
         )
         kept = {a.name for _, a in mapper.kept_columns}.intersection(names)
+        if len(names) == 1 and not converts and not kept:
+            _batch_one_field(cls, attributes[0], items, batches)
+            continue
         plain = (False,) * len(names)  # no old value was NULL: the usual shape
         shapes: dict[tuple[bool, ...], UpdateBatch] = {}
         for update in items:
@@ -144,3 +170,34 @@ def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
             batch.params.append(params)
             batch.entries.append(update)
     return batches
+
+
+def _batch_one_field(
+    cls: type[BaseModel], attribute: FieldAttribute, items: list[Update], out: list[UpdateBatch]
+) -> None:
+    """:func:`batch_updates` for the usual group: one changed field whose values cross to
+    the store as they are and keep no snapshot. A row is the new value, the entry id and
+    the old value; an old NULL has no parameter (``IS NULL``), so such rows make a batch of
+    their own. Batches go to ``out`` in the order their shape first occurs."""
+    name = attribute.name
+    attributes = (attribute,)
+    plain: UpdateBatch | None = None
+    nulls: UpdateBatch | None = None
+    for update in items:
+        model, changes = update
+        d = model.__dict__
+        old = changes[name]
+        if old is not None:
+            if plain is None:
+                plain = UpdateBatch(cls, attributes, ((attribute, False),))
+                out.append(plain)
+                rows = plain.params.append
+                entries = plain.entries.append
+            rows([d.get(name), d[ENTRY_ID], old])
+            entries(update)
+        else:
+            if nulls is None:
+                nulls = UpdateBatch(cls, attributes, ((attribute, True),))
+                out.append(nulls)
+            nulls.params.append([d.get(name), d[ENTRY_ID]])
+            nulls.entries.append(update)

@@ -69,8 +69,8 @@ class UnitOfWork:
     )
 
     def __init__(self, tracker: Tracker) -> None:
-        #: The session: what the models' states point at.
-        self.tracker = tracker
+        #: The session: what the models' states point at (None once it ended: see :meth:`end`).
+        self.tracker: Tracker | None = tracker
         self.identity_map: IdentityMap = {}
         #: Models by ``id()``: to insert, with changed fields, to delete.
         self.new: dict[int, BaseModel] = {}
@@ -78,8 +78,15 @@ class UnitOfWork:
         self.deleted: dict[int, BaseModel] = {}
         #: Persistent models with mutable fields, checked for in-place changes on flush.
         self.watched: dict[int, BaseModel] = {}
-        #: The state the clean models this session loads share (see ``SharedState``).
-        self.loaded = SharedState(tracker, PERSISTENT)
+        #: The state the clean models this session loads share (see ``SharedState``), made
+        #: as ``InstanceState.own`` makes a state (a third of the class call; one a session).
+        loaded: SharedState = new_state(SharedState)
+        loaded.tracker = tracker
+        loaded.status = PERSISTENT
+        loaded.tracking = True
+        loaded.changes = None
+        loaded.mutable = None
+        self.loaded: SharedState | None = loaded
         #: Foreign keys the flushes wrote or took away, checked when the session commits.
         self.references = PendingReferences()
 
@@ -230,21 +237,22 @@ class UnitOfWork:
 
     def pending_updates(self) -> list[Update]:
         """The dirty models whose fields really differ, each with its old values."""
-        updates = []
+        updates: list[Update] = []
+        append = updates.append
         for model in self.dirty.values():
             d = model.__dict__
             state: InstanceState = d[STATE_KEY]
-            changes = state.changes or {}
-            for k, old in changes.items():
-                if old == d.get(k):  # set back to what it was: not a change
-                    real = {k: old for k, old in changes.items() if old != d.get(k)}
-                    break
-            else:
-                real = changes  # every recorded field differs (the usual case)
-            if real:
-                updates.append((model, real))
-            else:
-                state.changes = None
+            changes = state.changes
+            if changes:
+                get = d.get
+                for k, old in changes.items():
+                    if old == get(k):  # set back to what it was: not a change
+                        changes = {k: old for k, old in changes.items() if old != get(k)}
+                        break
+                if changes:  # every recorded field differs, or those that still do
+                    append((model, changes))
+                    continue
+            state.changes = None
         return updates
 
     def check_required(self, updates: list[Update]) -> None:
@@ -254,11 +262,14 @@ class UnitOfWork:
             _check_required(model, mapper.required)
             for attribute in mapper.mutable_columns:  # changed in place since assignment?
                 attribute.check_in_place(model)
+        cls: type[BaseModel] | None = None
+        required: frozenset[str] = frozenset()
         for model, changes in updates:
-            mapper = type(model).__mapper__
-            required = mapper.required_names
+            if type(model) is not cls:  # updates come in runs of one class
+                cls = type(model)
+                required = cls.__mapper__.required_names
             if required and not required.isdisjoint(changes):
-                attributes = mapper.attributes
+                attributes = type(model).__mapper__.attributes
                 _check_required(model, [attributes[k] for k in changes if k in required])
 
     # -- after -------------------------------------------------------------------------------
@@ -269,9 +280,14 @@ class UnitOfWork:
             model.__dict__[STATE_KEY].status = PERSISTENT
             if type(model).__mapper__.kept_columns:
                 self.watch(model)
+        cls: type[BaseModel] | None = None
+        kept: Any = ()
         for model in self.dirty.values():
             model.__dict__[STATE_KEY].changes = None
-            if type(model).__mapper__.kept_columns:
+            if type(model) is not cls:  # dirty models come in runs of one class
+                cls = type(model)
+                kept = cls.__mapper__.kept_columns
+            if kept:
                 self.watch(model)  # what was written is the new reference for in-place changes
         identity = self.identity_map
         for model in self.deleted.values():
@@ -295,6 +311,18 @@ class UnitOfWork:
             self.watched.clear()
         if self.references:
             self.references.clear()
+
+    def end(self) -> None:
+        """Forget everything and the tracker too: its session ended for good.
+
+        The session holds this unit of work and it held the session (directly, and through
+        the shared state of the loaded models): dropping those references frees both by
+        reference counting when the session goes, instead of leaving a cycle to the cyclic
+        garbage collector for every session. The models keep their states, which still
+        point at the ended session (so they read as detached)."""
+        self.clear()
+        self.tracker = None
+        self.loaded = None
 
 
 def _check_required(model: BaseModel, attributes: Iterable[FieldAttribute]) -> None:

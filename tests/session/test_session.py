@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import uuid
+import weakref
 from decimal import Decimal
 
 import pytest
@@ -70,6 +72,29 @@ def test_models_are_detached_after_commit_and_rollback(app):
         session.rollback()
     with pytest.raises(DetachedModelError):
         loaded.price = 1
+
+
+def test_an_ended_session_is_freed_without_the_cyclic_collector(app):
+    # the session and its unit of work held each other: every session was left to the
+    # cyclic garbage collector; ended, nothing but its models may keep it
+    gc.disable()
+    try:
+        with Session(app) as session:
+            bike = Bike(brand="freed")
+            session.add(bike)
+            session.commit()
+        with Session(app) as reader:
+            (loaded,) = Bike.query(reader).filter_by(brand="freed").all()
+        ended = weakref.ref(session), weakref.ref(reader)
+        assert ended[0]().get_session_state() is _SessionState.COMPLETED
+        del session, reader, bike
+        assert ended[0]() is None
+        assert ended[1]() is not None  # the loaded model still says how its session ended
+        assert loaded.__dict__["__polynom_state__"].tracker.outcome == "rolled back"
+        del loaded
+        assert ended[1]() is None
+    finally:
+        gc.enable()
 
 
 def test_model_from_other_session_is_refused(app):

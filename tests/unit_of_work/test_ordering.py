@@ -72,6 +72,30 @@ def test_updates_are_batched_per_model_fields_and_null_checks():
     ]
 
 
+def test_updates_of_one_shape_share_a_batch_whether_adjacent_or_not():
+    bikes = [Bike(brand=f"b{i}", price=i + 10) for i in range(5)]
+    updates = [
+        (bikes[0], {"price": Decimal("1.00"), "brand": "o0"}),
+        (bikes[1], {"brand": "o1", "price": Decimal("2.00")}),  # the same fields, reordered
+        (bikes[2], {"brand": "o2"}),
+        (bikes[3], {"price": Decimal("4.00"), "brand": "o3"}),  # back to the first shape
+        (bikes[4], {"brand": "o4"}),
+    ]
+    batches = batch_updates(updates)
+    assert [[a.name for a in b.attributes] for b in batches] == [["brand", "price"], ["brand"]]
+    # brand, price, the entry id, then the old brand and price
+    assert batches[0].params == [
+        ["b0", Decimal("10.00"), bikes[0]._entry_id, "o0", Decimal("1.00")],
+        ["b1", Decimal("11.00"), bikes[1]._entry_id, "o1", Decimal("2.00")],
+        ["b3", Decimal("13.00"), bikes[3]._entry_id, "o3", Decimal("4.00")],
+    ]
+    assert batches[1].params == [
+        ["b2", bikes[2]._entry_id, "o2"],
+        ["b4", bikes[4]._entry_id, "o4"],
+    ]
+    assert [m for m, _ in batches[0].entries] == [bikes[0], bikes[1], bikes[3]]
+
+
 def test_every_changed_field_is_checked_json_too():
     """No lost update for any type (issue 10): a JSON field is compared as the text the
     store holds, so a concurrent change of it is a conflict too."""

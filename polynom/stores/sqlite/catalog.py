@@ -31,6 +31,11 @@ class Catalog:
         self._busy_timeout = busy_timeout
         self._polypheny = polypheny
         self._writes: dict[Translation, WritePlan | None] = {}
+        #: The same plans by the identity of the translation (``translate`` keeps each one
+        #: it made, so a statement comes back as the same object): a lookup without
+        #: hashing every field of the translation, for each write. Each entry holds its
+        #: translation, so the id cannot be reused while it is cached.
+        self._writes_by_id: dict[int, tuple[Translation, WritePlan | None]] = {}
         self._lock = threading.Lock()
         self._closed = False
         self._columns: dict[str, list[tuple[str, str]]] = {}  # table -> [(column, type)]
@@ -53,18 +58,24 @@ class Catalog:
         DDL runs. ``raw`` is the connection about to run it (it reads the table's columns:
         no other connection is opened). Raises a refusal for an INSERT Polypheny would
         refuse."""
+        known = self._writes_by_id.get(id(tr))
+        if known is not None and known[0] is tr:
+            return known[1]
         try:
-            return self._writes[tr]
+            plan = self._writes[tr]
         except KeyError:
-            pass
-        plan = None
-        if tr.target is not None and (tr.insert_columns or tr.set_params):
-            columns = self._write_columns(raw, mangle(*tr.target))
-            plan = write_plan(tr, columns, polypheny=self._polypheny)
+            plan = None
+            if tr.target is not None and (tr.insert_columns or tr.set_params):
+                columns = self._write_columns(raw, mangle(*tr.target))
+                plan = write_plan(tr, columns, polypheny=self._polypheny)
+            with self._lock:
+                if len(self._writes) > 1024:
+                    self._writes.clear()
+                self._writes[tr] = plan
         with self._lock:
-            if len(self._writes) > 1024:
-                self._writes.clear()
-            self._writes[tr] = plan
+            if len(self._writes_by_id) > 1024:
+                self._writes_by_id.clear()
+            self._writes_by_id[id(tr)] = (tr, plan)
         return plan
 
     def _write_columns(self, raw: sqlite3.Connection, table: str) -> dict[str, Column]:
@@ -140,6 +151,7 @@ class Catalog:
             self._columns.clear()
             self._tables = None
             self._writes.clear()
+            self._writes_by_id.clear()
 
     def close(self) -> None:
         """Close the catalog's connection; afterwards every question gets an empty answer."""

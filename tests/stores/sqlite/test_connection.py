@@ -477,3 +477,27 @@ def test_timestamp_and_time_columns_keep_their_precision_when_written(store) -> 
             moment.replace(microsecond=987000),
             dt.time(1, 2, 3),
         )
+
+
+def test_a_write_is_fitted_to_the_table_as_it_is_after_ddl(store) -> None:
+    """The catalog keeps each write's plan (by the statement's translation, also by its
+    identity); DDL drops them, so the same statement fits its values to the new column."""
+    import datetime as dt
+
+    moment = dt.datetime(2024, 5, 1, 12, 0, 0, 987654, tzinfo=dt.UTC)
+    insert = 'INSERT INTO "p"."u" ("a") VALUES (?)'
+    store.execute_ddl(
+        ['CREATE RELATIONAL NAMESPACE "p"', 'CREATE TABLE "p"."u" ("a" TIMESTAMP(3))']
+    )
+    with store.connection() as conn:
+        conn.execute(insert, [moment])
+        conn.execute(insert, [moment])  # the plan kept
+        assert (
+            conn.execute('SELECT "a" FROM "p"."u"').rows
+            == [(moment.replace(microsecond=987000),)] * 2
+        )
+        conn.commit()
+    store.execute_ddl(['DROP TABLE "p"."u"', 'CREATE TABLE "p"."u" ("a" TIMESTAMP(0))'])
+    with store.connection() as conn:
+        conn.execute(insert, [moment])
+        assert conn.execute('SELECT "a" FROM "p"."u"').rows == [(moment.replace(microsecond=0),)]
