@@ -467,7 +467,7 @@ class Decimal(PolyType):
             if self._shift is not None:  # round() refuses an infinity, as it should
                 return _MULTIPLY(_decimal.Decimal(round(value * self._shift)), self._quantum)
             value = repr(value)
-        elif kind is _decimal.Decimal and value.as_tuple().exponent == -self.scale:
+        elif kind is _decimal.Decimal and value.same_quantum(self._quantum):
             return value
         return _decimal.Decimal(value).quantize(self._quantum, context=_WIDE)
 
