@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from polynom.errors import DetachedModelError, SchemaError, StoredValueError, ValidationError
+from polynom.model.row_builder import row_builder
 from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState
 from polynom.schema.polytypes import PolyType
 from polynom.schema.schema import ENTRY_ID
@@ -176,6 +177,7 @@ class ModelMapper:
 
     __slots__ = (
         "attributes",
+        "build",
         "columns",
         "conversions",
         "kept_columns",
@@ -242,26 +244,19 @@ class ModelMapper:
             for i, a in enumerate(self.columns)
             if getattr(a.polytype.from_db, "__func__", None) is not _IDENTITY
         )
+        #: ``build(row, state)``: :meth:`from_row`, written out for these columns.
+        self.build = row_builder(model, self.names, self.conversions, STATE_KEY, self.unreadable)
         self.relationships = relationships
         #: Statements that are the same for every use (a get by id, an insert of ``n`` rows),
         #: built once, by what they are and the entity's quoted name (the default namespace
         #: is a setting, which may differ between applications).
         self.statement_cache: dict[tuple[Any, ...], str] = {}
 
-    def from_row(self, row: tuple[Any, ...]) -> Any:
-        """A model for a store row (values in column order), without validation: the
-        store's values are the model's own."""
-        obj = self.model.__new__(self.model)
-        d = obj.__dict__
-        d.update(zip(self.names, row))  # noqa: B905 (strict= is slow; a row holds the columns)
-        try:
-            for i, name, native, from_db in self.conversions:
-                raw = row[i]
-                if raw is not None and type(raw) is not native:
-                    d[name] = from_db(raw)
-        except INVALID as exc:  # what from_db raises for a value it cannot read
-            raise self.unreadable(name, raw, exc) from None
-        return obj
+    def from_row(self, row: tuple[Any, ...], state: Any) -> Any:
+        """A model for a store row (values in column order) with ``state``, without
+        validation: the store's values are the model's own, converted by polytype where
+        they are not of its native type (a ``StoredValueError`` where they cannot be)."""
+        return self.build(row, state)
 
     def unreadable(self, name: str, raw: Any, exc: Exception) -> StoredValueError:
         """The error for a stored value that field ``name``'s polytype cannot read (written

@@ -129,58 +129,37 @@ class UnitOfWork:
     def model_for_row(self, cls: type[M], row: tuple[Any, ...]) -> M:
         """The model for one store row whose entry the identity map does not hold yet."""
         mapper = cls.__mapper__
-        model: M = mapper.from_row(row)
-        d = model.__dict__
+        model: M = mapper.build(row, self.loaded)
         self.identity_map[(mapper.schema, row[0])] = model
         kept = mapper.kept_columns
         if kept:  # a snapshot of its own: a state of its own
-            state = d[STATE_KEY] = InstanceState(self.tracker, PERSISTENT)
+            state = model.__dict__[STATE_KEY] = InstanceState(self.tracker, PERSISTENT)
             self._keep(model, state, kept, row)
-        else:
-            d[STATE_KEY] = self.loaded
         return model
 
     def models_for_rows(self, cls: type[M], rows: list[tuple[Any, ...]]) -> list[M]:
         """Models for store rows, reusing the objects the identity map holds.
 
-        The hot path of every query: :meth:`model_for_row` inlined, lookups hoisted. A new
-        model's ``__dict__`` is filled from the row in one step, then only the columns
-        whose polytype converts at all (``ModelMapper.conversions``) are looked at, and a
-        value is converted only when it is not of the polytype's native type already.
-        """
+        The hot path of every query: :meth:`model_for_row` inlined, lookups hoisted; a new
+        model is built by the class's ``ModelMapper.build``."""
         mapper = cls.__mapper__
         schema = mapper.schema
-        names = mapper.names
-        conversions = mapper.conversions
+        build = mapper.build
         kept = mapper.kept_columns
         identity = self.identity_map
         find = identity.get
         tracker = self.tracker
         loaded = self.loaded
-        new = cls.__new__
         out: list[M] = []
         append = out.append
         for row in rows:
             key = (schema, row[0])
             model = find(key)
             if model is None:
-                model = new(cls)
-                d = model.__dict__
-                # zip's strict= costs a fifth of this line; a row holds the mapper's columns
-                d.update(zip(names, row))  # noqa: B905
-                try:
-                    for i, name, native, from_db in conversions:
-                        raw = row[i]
-                        if raw is not None and type(raw) is not native:
-                            d[name] = from_db(raw)
-                except INVALID as exc:
-                    raise mapper.unreadable(name, raw, exc) from None
-                identity[key] = model
+                model = identity[key] = build(row, loaded)
                 if kept:  # a snapshot of its own: a state of its own
-                    state = d[STATE_KEY] = InstanceState(tracker, PERSISTENT)
+                    state = model.__dict__[STATE_KEY] = InstanceState(tracker, PERSISTENT)
                     self._keep(model, state, kept, row)
-                else:
-                    d[STATE_KEY] = loaded
             elif model.__dict__[STATE_KEY].status is DELETED:
                 continue
             append(model)  # type: ignore[arg-type]

@@ -1,0 +1,61 @@
+"""The function that turns a store row into a new model, made once per model class.
+
+Every model a query, a get or a lazy load returns is built here, so this is the mapper's
+hottest code. A loop over the columns pays, per value, for the loop itself and for looking
+up what to do; the function made here does the same work written out column by column (as
+``dataclasses`` writes ``__init__``): fill the model's ``__dict__`` from the row, convert
+the values of the columns whose polytype converts at all (``ModelMapper.conversions``)
+when they are not of the polytype's native type already, and set the model's state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from polynom.schema.validation import INVALID
+
+__all__ = ["RowBuilder", "row_builder"]
+
+#: ``build(row, state)``: a new model of the class, its fields from ``row`` (store values in
+#: column order), its state ``state``; a value the field's polytype cannot read raises what
+#: ``unreadable(name, value, exc)`` returns.
+RowBuilder = Callable[[Sequence[Any], Any], Any]
+
+
+def row_builder(
+    model: type,
+    names: Sequence[str],
+    conversions: Sequence[tuple[int, str, Any, Callable[[Any], Any]]],
+    state_key: str,
+    unreadable: Callable[[str, Any, Exception], Exception],
+) -> RowBuilder:
+    """The builder of ``model``'s objects from rows of the columns ``names``, applying
+    ``conversions`` (``(index, name, native type, from_db)``)."""
+    scope: dict[str, Any] = {
+        "_new": model.__new__,
+        "_cls": model,
+        "_INVALID": INVALID,
+        "_unreadable": unreadable,
+    }
+    converting = {index: (native, from_db) for index, _, native, from_db in conversions}
+    lines = ["def build(row, state):", "    obj = _new(_cls)", "    d = obj.__dict__"]
+    for index, name in enumerate(names):
+        key = repr(name)
+        if index not in converting:
+            lines.append(f"    d[{key}] = row[{index}]")
+            continue
+        scope[f"_native{index}"], scope[f"_read{index}"] = converting[index]
+        lines += [
+            f"    v = row[{index}]",
+            f"    if v is not None and type(v) is not _native{index}:",
+            "        try:",
+            f"            v = _read{index}(v)",
+            "        except _INVALID as exc:",
+            f"            raise _unreadable({key}, v, exc) from None",
+            f"    d[{key}] = v",
+        ]
+    lines += [f"    d[{state_key!r}] = state", "    return obj"]
+    exec("\n".join(lines), scope)
+    build: RowBuilder = scope["build"]
+    return build
