@@ -26,7 +26,7 @@ runs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from polynom.errors import ForeignKeyViolation, UniqueViolation
@@ -121,22 +121,32 @@ def check_written(
             _check_references(executor, schema, fk, referencing)
 
 
+def _entries_with(
+    executor: Executor,
+    entity: type[BaseSchema],
+    column: str,
+    values: set[Any],
+    limit: int | None = None,
+) -> Iterator[tuple[Sequence[Any], list[tuple[Any, ...]]]]:
+    """For each chunk of ``values`` (as many as one statement binds), the chunk and the
+    ``column`` values of the entries of ``entity`` that hold one of them (``limit`` rows at
+    most)."""
+    quoted = quote(column)
+    table = schema_entity(entity)
+    for chunk in _chunks(sorted(values, key=repr), max(1, executor.max_params)):
+        statement = sql_select.select(
+            quoted, table, [sql_select.in_list(quoted, len(chunk))], limit=limit
+        )
+        yield chunk, executor.execute(statement, list(chunk)).rows
+
+
 def _check_references(
     executor: Executor, schema: type[BaseSchema], fk: ForeignKeyField, values: set[Any]
 ) -> None:
     """Refuse values of ``schema``'s ``fk`` that no entry of the referenced entity holds."""
     parent = fk.referenced_schema
-    column = quote(fk.referenced_db_field_name)
-    for chunk in _chunks(sorted(values, key=repr), max(1, executor.max_params)):
-        present = {
-            r[0]
-            for r in executor.execute(
-                sql_select.select(
-                    column, schema_entity(parent), [sql_select.in_list(column, len(chunk))]
-                ),
-                list(chunk),
-            ).rows
-        }
+    for chunk, rows in _entries_with(executor, parent, fk.referenced_db_field_name, values):
+        present = {r[0] for r in rows}
         missing = [v for v in chunk if v not in present]
         if missing:
             raise ForeignKeyViolation(
@@ -180,14 +190,7 @@ def _check_unreferenced(
 ) -> None:
     """Refuse when an entry of ``child`` references one of the key ``values`` of ``fk``'s
     parent through ``fk``."""
-    column = quote(fk.db_field_name)
-    for chunk in _chunks(sorted(values, key=repr), max(1, executor.max_params)):
-        found = executor.execute(
-            sql_select.select(
-                column, schema_entity(child), [sql_select.in_list(column, len(chunk))], limit=1
-            ),
-            list(chunk),
-        ).rows
+    for _, found in _entries_with(executor, child, fk.db_field_name, values, limit=1):
         if found:
             raise ForeignKeyViolation(
                 f"foreign key violated: {child.qualified_name()}.{fk.db_field_name} = "
