@@ -83,12 +83,18 @@ def test_delete_orphan_and_detach_child(app):
         assert Part.query(session).count() == 0
 
 
-def test_foreign_key_enforced_at_commit(app):
+def _owner_with_a_bike(app, name: str, brand: str) -> Owner:
+    """An owner and one bike of theirs, committed."""
     with Session(app) as session:
-        owner = Owner(name="gone")
+        owner = Owner(name=name)
         session.add(owner)
-        session.add(Bike(brand="kept", owner=owner))
+        session.add(Bike(brand=brand, owner=owner))
         session.commit()
+    return owner
+
+
+def test_foreign_key_enforced_at_commit(app):
+    owner = _owner_with_a_bike(app, "gone", "kept")
     with Session(app) as session:
         session.delete(Owner.query(session).get(owner._entry_id))  # no delete cascade
         with pytest.raises(ForeignKeyViolation):
@@ -101,11 +107,7 @@ def test_foreign_keys_are_judged_by_what_commits_not_by_each_flush(app):
     # PolyNOM 0.3's test clean-up: owners deleted and flushed before their bikes. Foreign keys
     # are checked at commit on every store (the embedded store defers its own; on a default
     # Polypheny the mapper checks them itself), so the order of the flushes does not matter.
-    with Session(app) as session:
-        owner = Owner(name="first")
-        session.add(owner)
-        session.add(Bike(brand="b1", owner=owner))
-        session.commit()
+    owner = _owner_with_a_bike(app, "first", "b1")
     with Session(app) as session:
         session.delete(Owner.query(session).get(owner._entry_id))
         session.flush()
