@@ -30,7 +30,15 @@ from polynom.errors import (
     StoreError,
 )
 from polynom.model.model import BaseModel
-from polynom.model.state import DELETED, PENDING, PERSISTENT, STATE_KEY, InstanceState, Tracker
+from polynom.model.state import (
+    DELETED,
+    PENDING,
+    PERSISTENT,
+    STATE_KEY,
+    InstanceState,
+    Tracker,
+    make_state,
+)
 from polynom.query import Query, get_by_id
 from polynom.schema.internal import ChangeLogSchema
 from polynom.schema.schema import ENTRY_ID, BaseSchema
@@ -38,7 +46,7 @@ from polynom.unit_of_work.changes import changelog_rows
 from polynom.unit_of_work.executor import ConnectionExecutor
 from polynom.unit_of_work.ordering import plan_flush
 from polynom.unit_of_work.persistence import insert_rows, write_changes
-from polynom.unit_of_work.tracking import UnitOfWork, new_state
+from polynom.unit_of_work.tracking import UnitOfWork
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -322,14 +330,7 @@ class Session:
             raise SessionError(
                 f"{type(model).__name__} {key[1]} is already in this session as another object"
             )
-        # InstanceState(self, PENDING) made the fast way (see unit_of_work.tracking.new_state)
-        state = new_state(InstanceState)
-        state.tracker = self
-        state.status = PENDING
-        state.tracking = tracking
-        state.changes = None
-        state.mutable = None
-        d[STATE_KEY] = state
+        d[STATE_KEY] = make_state(InstanceState, self, PENDING, tracking)
         uow.identity_map[key] = model
         uow.new[id(model)] = model
         relationships = mapper.relationships
@@ -382,13 +383,7 @@ class Session:
         held = uow.identity_map.get(key)
         if held is not None:
             return held
-        state = new_state(InstanceState)  # InstanceState(self, PERSISTENT), see add()
-        state.tracker = self
-        state.status = PERSISTENT
-        state.tracking = True
-        state.changes = None
-        state.mutable = None
-        model.__dict__[STATE_KEY] = state
+        model.__dict__[STATE_KEY] = make_state(InstanceState, self, PERSISTENT)
         uow.identity_map[key] = model
         if mapper.mutable_columns:
             uow.watch(model)

@@ -12,7 +12,7 @@ and load relationships.
 from __future__ import annotations
 
 from enum import Enum, auto
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from polynom.errors import DetachedModelError
 
@@ -22,11 +22,14 @@ __all__ = [
     "ModelState",
     "SharedState",
     "Tracker",
+    "make_state",
     "model_state",
     "state_of",
 ]
 
 _new = object.__new__
+
+S = TypeVar("S", bound="InstanceState")
 
 #: Where a model keeps its ``InstanceState`` (a key of the instance ``__dict__``).
 STATE_KEY = "__polynom_state__"
@@ -117,13 +120,9 @@ class InstanceState:
         private copy, which becomes the model's."""
         if not self.shared:
             return self
-        state = _new(InstanceState)  # the class call costs twice as much; one per first write
-        state.tracker = self.tracker
-        state.status = self.status
-        state.tracking = self.tracking
-        state.changes = None
-        state.mutable = None
-        model.__dict__[STATE_KEY] = state
+        state = model.__dict__[STATE_KEY] = make_state(
+            InstanceState, self.tracker, self.status, self.tracking
+        )
         return state
 
     def before_write(self, model: Any, name: str, old: Any) -> None:
@@ -142,14 +141,10 @@ class InstanceState:
             if self.tracking:
                 changes = self.changes
                 if changes is None:  # the first change: a shared state is left to the others
-                    if self.shared:  # own(), inline: once per model an update changes
-                        state = _new(InstanceState)
-                        state.tracker = tracker
-                        state.status = status
-                        state.tracking = True
-                        state.changes = {name: old}
-                        state.mutable = None
-                        model.__dict__[STATE_KEY] = state
+                    if self.shared:  # own(), with the change: once per model an update changes
+                        model.__dict__[STATE_KEY] = make_state(
+                            InstanceState, tracker, status, True, {name: old}
+                        )
                     else:
                         self.changes = {name: old}
                     tracker.mark_dirty(model)
@@ -174,6 +169,25 @@ class SharedState(InstanceState):
     __slots__ = ()
 
     shared = True
+
+
+def make_state(
+    kind: type[S],
+    tracker: Tracker | None,
+    status: ModelState,
+    tracking: bool = True,
+    changes: dict[str, Any] | None = None,
+) -> S:
+    """``kind(tracker, status)`` with ``tracking`` and ``changes`` set, made at half the
+    cost of the class call: the hot paths (adding a model, a loaded model's first change)
+    make one per model."""
+    state = _new(kind)
+    state.tracker = tracker
+    state.status = status
+    state.tracking = tracking
+    state.changes = changes
+    state.mutable = None
+    return state
 
 
 def state_of(model: Any) -> InstanceState | None:

@@ -21,6 +21,7 @@ from polynom.model.state import (
     InstanceState,
     SharedState,
     Tracker,
+    make_state,
 )
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.validation import INVALID
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from polynom.model.mapper import FieldAttribute
     from polynom.model.model import BaseModel
 
-__all__ = ["UnitOfWork", "Update", "new_state", "snapshot_columns"]
+__all__ = ["UnitOfWork", "Update", "snapshot_columns"]
 
 
 def snapshot_columns(cls: type[BaseModel]) -> tuple[tuple[int, FieldAttribute], ...]:
@@ -42,11 +43,6 @@ def snapshot_columns(cls: type[BaseModel]) -> tuple[tuple[int, FieldAttribute], 
     another program formatted otherwise than we would still matches."""
     return cls.__mapper__.kept_columns
 
-
-#: ``new_state(InstanceState)`` then setting its five slots makes an ``InstanceState`` at a
-#: third of the cost of the class call: the hot paths (adding a model, adopting a row) make
-#: one per model.
-new_state = object.__new__
 
 M = TypeVar("M", bound="BaseModel")
 
@@ -78,15 +74,8 @@ class UnitOfWork:
         self.deleted: dict[int, BaseModel] = {}
         #: Persistent models with mutable fields, checked for in-place changes on flush.
         self.watched: dict[int, BaseModel] = {}
-        #: The state the clean models this session loads share (see ``SharedState``), made
-        #: as ``InstanceState.own`` makes a state (a third of the class call; one a session).
-        loaded: SharedState = new_state(SharedState)
-        loaded.tracker = tracker
-        loaded.status = PERSISTENT
-        loaded.tracking = True
-        loaded.changes = None
-        loaded.mutable = None
-        self.loaded: SharedState | None = loaded
+        #: The state the clean models this session loads share (see ``SharedState``).
+        self.loaded: SharedState | None = make_state(SharedState, tracker, PERSISTENT)
         #: Foreign keys the flushes wrote or took away, checked when the session commits.
         self.references = PendingReferences()
 
@@ -133,7 +122,7 @@ class UnitOfWork:
         self.identity_map[(mapper.schema, row[0])] = model
         kept = mapper.kept_columns
         if kept:  # a snapshot of its own: a state of its own
-            state = model.__dict__[STATE_KEY] = InstanceState(self.tracker, PERSISTENT)
+            state = model.__dict__[STATE_KEY] = make_state(InstanceState, self.tracker, PERSISTENT)
             self._keep(model, state, kept, row)
         return model
 
@@ -158,7 +147,9 @@ class UnitOfWork:
             if model is None:
                 model = identity[key] = build(row, loaded)
                 if kept:  # a snapshot of its own: a state of its own
-                    state = model.__dict__[STATE_KEY] = InstanceState(tracker, PERSISTENT)
+                    state = model.__dict__[STATE_KEY] = make_state(
+                        InstanceState, tracker, PERSISTENT
+                    )
                     self._keep(model, state, kept, row)
             elif model.__dict__[STATE_KEY].status is DELETED:
                 continue
