@@ -244,19 +244,16 @@ class ModelMapper:
             for i, a in enumerate(self.columns)
             if getattr(a.polytype.from_db, "__func__", None) is not _IDENTITY
         )
-        #: ``build(row, state)``: :meth:`from_row`, written out for these columns.
+        #: ``build(row, state)``: a model for a store row (values in column order) with
+        #: ``state``, without validation -- the store's values are the model's own, converted
+        #: by polytype where they are not of its native type (a ``StoredValueError`` where
+        #: they cannot be); a function written out for these columns (:mod:`.row_builder`).
         self.build = row_builder(model, self.names, self.conversions, STATE_KEY, self.unreadable)
         self.relationships = relationships
         #: Statements that are the same for every use (a get by id, an insert of ``n`` rows),
         #: built once, by what they are and the entity's quoted name (the default namespace
         #: is a setting, which may differ between applications).
         self.statement_cache: dict[tuple[Any, ...], str] = {}
-
-    def from_row(self, row: tuple[Any, ...], state: Any) -> Any:
-        """A model for a store row (values in column order) with ``state``, without
-        validation: the store's values are the model's own, converted by polytype where
-        they are not of its native type (a ``StoredValueError`` where they cannot be)."""
-        return self.build(row, state)
 
     def unreadable(self, name: str, raw: Any, exc: Exception) -> StoredValueError:
         """The error for a stored value that field ``name``'s polytype cannot read (written
