@@ -18,7 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from polynom.errors import QueryError, UnknownFieldError, ValidationError
 from polynom.model.mapper import RelationshipAttribute
 from polynom.model.model import BaseModel, model_for_schema
-from polynom.model.state import DELETED, STATE_KEY
+from polynom.model.state import DELETED
 from polynom.schema.schema import ENTRY_ID
 from polynom.sql import select as sql_select
 from polynom.sql.expression import Column, Expr, Ordering
@@ -445,9 +445,10 @@ def get_by_id(
         )
     mapper = model.__mapper__
     uow = session.unit_of_work
-    known = uow.identity_map.get((mapper.schema, entry_id))
+    known = uow.identity_map.get(model, entry_id)
     if known is not None:
-        return None if known.__dict__[STATE_KEY].status is DELETED else known  # type: ignore[return-value]
+        state = known.__polynom_state__
+        return None if state is not None and state.status is DELETED else known  # type: ignore[return-value]
     key = ("get", mapper.schema.namespace())
     text = mapper.statement_cache.get(key)
     if text is None:  # the same statement for every get of this model: build it once

@@ -38,6 +38,7 @@ from polynom.model.state import (
     InstanceState,
     Tracker,
     make_state,
+    state_of,
 )
 from polynom.query import Query, get_by_id
 from polynom.schema.internal import ChangeLogSchema
@@ -313,8 +314,7 @@ class Session:
             self._require_active()
         if not isinstance(model, BaseModel):
             raise SessionError(f"only models can be added to a session, got {model!r}")
-        d = model.__dict__
-        state: InstanceState | None = d.get(STATE_KEY)
+        state: InstanceState | None = getattr(model, STATE_KEY, None)
         owner = None if state is None else state.tracker
         if owner is self:
             assert state is not None
@@ -325,13 +325,14 @@ class Session:
             raise ForeignModelError(self._foreign_message(model, owner))
         uow = self.unit_of_work
         mapper = type(model).__mapper__
-        key = (mapper.schema, d[ENTRY_ID])
-        if key in uow.identity_map:
+        entry_id = model.__dict__[ENTRY_ID]
+        held = uow.identity_map.of(mapper.schema)
+        if entry_id in held:
             raise SessionError(
-                f"{type(model).__name__} {key[1]} is already in this session as another object"
+                f"{type(model).__name__} {entry_id} is already in this session as another object"
             )
-        d[STATE_KEY] = make_state(InstanceState, self, PENDING, tracking)
-        uow.identity_map[key] = model
+        model.__polynom_state__ = make_state(InstanceState, self, PENDING, tracking)
+        held[entry_id] = model
         uow.new[id(model)] = model
         relationships = mapper.relationships
         if relationships:
@@ -346,7 +347,7 @@ class Session:
             self.add(model, tracking)
 
     def _cascade_add(self, model: BaseModel) -> None:
-        state: InstanceState | None = model.__dict__.get(STATE_KEY)
+        state = state_of(model)
         if state is None or state.tracker is not self:
             self.add(model)
 
@@ -358,7 +359,7 @@ class Session:
         gone already is a ``ConflictError``.
         """
         self._require_active()
-        state: InstanceState | None = model.__dict__.get(STATE_KEY)
+        state = state_of(model)
         owner = None if state is None else state.tracker
         if owner is not self:
             if owner is None:
@@ -378,14 +379,12 @@ class Session:
     def _adopt_detached(self, model: BaseModel) -> BaseModel:
         """A stored model of an ended session as this session's (its held object, if any)."""
         uow = self.unit_of_work
-        mapper = type(model).__mapper__
-        key = (mapper.schema, model.__dict__[ENTRY_ID])
-        held = uow.identity_map.get(key)
+        held = uow.identity_map.held_as(model)
         if held is not None:
             return held
-        model.__dict__[STATE_KEY] = make_state(InstanceState, self, PERSISTENT)
-        uow.identity_map[key] = model
-        if mapper.mutable_columns:
+        model.__polynom_state__ = make_state(InstanceState, self, PERSISTENT)
+        uow.identity_map.add(model)
+        if type(model).__mapper__.mutable_columns:
             uow.watch(model)
         return model
 
@@ -395,8 +394,8 @@ class Session:
         stack = [model]
         while stack:
             current = stack.pop()
-            state: InstanceState = current.__dict__[STATE_KEY]
-            if id(current) in found or state.status is DELETED:
+            state = current.__polynom_state__
+            if id(current) in found or (state is not None and state.status is DELETED):
                 continue
             found[id(current)] = current
             for rel in type(current).__mapper__.relationships.values():
@@ -410,7 +409,7 @@ class Session:
         return list(found.values())
 
     def _holds(self, model: BaseModel) -> bool:
-        state: InstanceState | None = model.__dict__.get(STATE_KEY)
+        state = state_of(model)
         return state is not None and state.tracker is self
 
     def delete_all(self, models: Iterable[BaseModel]) -> None:

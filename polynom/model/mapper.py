@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from polynom.errors import DetachedModelError, SchemaError, StoredValueError, ValidationError
 from polynom.model.row_builder import row_builder
-from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState
+from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState, state_of
 from polynom.schema.polytypes import PolyType
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.validation import INVALID, invalid_value, short_repr
@@ -72,7 +72,10 @@ class FieldAttribute:
             except INVALID as exc:
                 raise invalid_value(type(obj).__name__, self.name, value, exc) from None
         d = obj.__dict__
-        state: InstanceState | None = d.get(STATE_KEY)
+        try:
+            state: InstanceState | None = obj.__polynom_state__
+        except AttributeError:  # before BaseModel.__init__ (fields set first, as in PolyNOM)
+            state = None
         if state is not None and state.tracker is not None:
             state.before_write(obj, self.name, d.get(self.name))
         d[self.name] = value
@@ -111,7 +114,7 @@ class EntryIdAttribute(FieldAttribute):
 
     def __set__(self, obj: Any, value: Any) -> None:
         d = obj.__dict__
-        state: InstanceState | None = d.get(STATE_KEY)
+        state = state_of(obj)
         if state is not None and state.status is not TRANSIENT and d.get(ENTRY_ID) != value:
             raise DetachedModelError(
                 f"{type(obj).__name__}: _entry_id cannot change once the model is in a session"

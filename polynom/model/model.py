@@ -26,6 +26,7 @@ from polynom.model.state import (
     TRANSIENT,
     InstanceState,
     Tracker,
+    state_of,
 )
 from polynom.schema.schema import ENTRY_ID, BaseSchema, new_entry_id, schema_class
 from polynom.schema.schema_registry import polynom_schema
@@ -52,9 +53,13 @@ class BaseModel:
     PolyNOM. Fields not given get their default (or None).
     """
 
+    __slots__ = (STATE_KEY, "__dict__", "__weakref__")
+
     schema: ClassVar[type[BaseSchema] | BaseSchema]
     #: How the class maps onto its schema (set for every class that names a schema).
     __mapper__: ClassVar[ModelMapper]
+    #: The model's bookkeeping (``polynom.model.state``): None while no session tracks it.
+    __polynom_state__: InstanceState | None
 
     _entry_id: str
 
@@ -94,6 +99,9 @@ class BaseModel:
         if mapper is None:
             raise SchemaError(f"{cls.__name__} has no schema; set `schema = YourSchema`")
         d = self.__dict__
+        held = state_of(self)
+        if held is None:
+            self.__polynom_state__ = None  # the slot is set from here on
         if _entry_id is not None:
             self._entry_id = _entry_id
         elif ENTRY_ID not in d:
@@ -102,7 +110,7 @@ class BaseModel:
         relationships = mapper.relationships
         # a model no session holds yet: a plain field's value is validated and stored as
         # assigning it would, without the descriptor call (the hot path of every new model)
-        validators = mapper.validators if STATE_KEY not in d else {}
+        validators = mapper.validators if held is None else {}
         for name, value in fields.items():
             validate = validators.get(name)
             if validate is not None:
@@ -143,7 +151,7 @@ class BaseModel:
     @property
     def _is_active(self) -> bool:
         """False once the model is detached (its session ended) or deleted in its session."""
-        state: InstanceState | None = self.__dict__.get(STATE_KEY)
+        state = state_of(self)
         if state is None:
             return True
         tracker = state.tracker
@@ -157,7 +165,7 @@ class BaseModel:
         ``_update_snapshot()`` was called."""
         d = self.__dict__
         attributes = type(self).__mapper__.attributes
-        state: InstanceState | None = d.get(STATE_KEY)
+        state = state_of(self)
         if state is None or state.status is PENDING:
             return {name: d.get(name) if name == ENTRY_ID else None for name in attributes}
         if state.status is TRANSIENT:  # _update_snapshot() was called on a new model
@@ -201,12 +209,12 @@ class BaseModel:
         insert writes every field).
         """
         d = self.__dict__
-        state: InstanceState | None = d.get(STATE_KEY)
+        state = state_of(self)
         mapper = type(self).__mapper__
         if state is None or (state.status is TRANSIENT and state.tracker is None):
             state = state or InstanceState(None, TRANSIENT)
             state.changes = {name: copy.deepcopy(d.get(name)) for name in mapper.attributes}
-            d[STATE_KEY] = state
+            self.__polynom_state__ = state
         elif state.status is PERSISTENT and self._is_active:
             if state.changes is not None:  # (a shared state has none, and must not change)
                 state.changes = None

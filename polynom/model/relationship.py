@@ -39,11 +39,10 @@ from polynom.model.state import (
     DELETED,
     PENDING,
     PERSISTENT,
-    STATE_KEY,
     TRANSIENT,
-    InstanceState,
     ModelState,
     Tracker,
+    state_of,
 )
 from polynom.schema.schema import ENTRY_ID
 
@@ -57,12 +56,12 @@ CASCADES = frozenset({"save-update", "delete", "all", "delete-orphan"})
 
 
 def _status(model: BaseModel) -> ModelState:
-    state: InstanceState | None = model.__dict__.get(STATE_KEY)
+    state = state_of(model)
     return TRANSIENT if state is None else state.status
 
 
 def _tracker(model: BaseModel) -> Tracker | None:
-    state: InstanceState | None = model.__dict__.get(STATE_KEY)
+    state = state_of(model)
     return None if state is None else state.tracker
 
 

@@ -5,7 +5,8 @@ hottest code. A loop over the columns pays, per value, for the loop itself and f
 up what to do; the function made here does the same work written out column by column (as
 ``dataclasses`` writes ``__init__``): fill the model's ``__dict__`` from the row, convert
 the values of the columns whose polytype converts at all (``ModelMapper.conversions``)
-when they are not of the polytype's native type already, and set the model's state.
+when they are not of the polytype's native type already, and set the model's state (in
+its slot ``state_key``).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def row_builder(
             f"            raise _unreadable({key}, v, exc) from None",
             f"    d[{key}] = v",
         ]
-    lines += [f"    d[{state_key!r}] = state", "    return obj"]
+    lines += [f"    obj.{state_key} = state", "    return obj"]
     exec("\n".join(lines), scope)
     build: RowBuilder = scope["build"]
     return build

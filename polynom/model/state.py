@@ -1,8 +1,9 @@
 """The bookkeeping of one model instance: :class:`InstanceState`, and who tracks it.
 
-Every model a session holds carries one ``InstanceState`` (in its ``__dict__`` under
-:data:`STATE_KEY`): its lifecycle state, the session tracking it, and the old values of
-the fields changed since the last flush. A model nobody tracks yet has none.
+Every model a session holds carries one ``InstanceState`` (in the slot :data:`STATE_KEY`
+that ``BaseModel`` declares, outside the instance ``__dict__``): its lifecycle state, the
+session tracking it, and the old values of the fields changed since the last flush. A model
+nobody tracks yet has None there.
 
 The model layer never imports the session: it talks to a :class:`Tracker`, the protocol a
 session implements (dependency inversion), to record changes, cascade adds and deletes,
@@ -31,7 +32,9 @@ _new = object.__new__
 
 S = TypeVar("S", bound="InstanceState")
 
-#: Where a model keeps its ``InstanceState`` (a key of the instance ``__dict__``).
+#: The slot a model keeps its ``InstanceState`` in. A slot, not a key of the ``__dict__``:
+#: a dict holding only field values (strings, numbers, Decimals) is one the cyclic garbage
+#: collector does not track, so a model a session loads is one tracked object, not two.
 STATE_KEY = "__polynom_state__"
 
 
@@ -120,7 +123,7 @@ class InstanceState:
         private copy, which becomes the model's."""
         if not self.shared:
             return self
-        state = model.__dict__[STATE_KEY] = make_state(
+        state = model.__polynom_state__ = make_state(
             InstanceState, self.tracker, self.status, self.tracking
         )
         return state
@@ -142,7 +145,7 @@ class InstanceState:
                 changes = self.changes
                 if changes is None:  # the first change: a shared state is left to the others
                     if self.shared:  # own(), with the change: once per model an update changes
-                        model.__dict__[STATE_KEY] = make_state(
+                        model.__polynom_state__ = make_state(
                             InstanceState, tracker, status, True, {name: old}
                         )
                     else:
@@ -191,12 +194,13 @@ def make_state(
 
 
 def state_of(model: Any) -> InstanceState | None:
-    """The model's ``InstanceState``, or None while no session has tracked it."""
-    state: InstanceState | None = model.__dict__.get(STATE_KEY)
+    """The model's ``InstanceState``, or None while no session has tracked it (also before
+    ``BaseModel.__init__`` ran: a PolyNOM-style ``__init__`` sets fields first)."""
+    state: InstanceState | None = getattr(model, STATE_KEY, None)
     return state
 
 
 def model_state(model: Any) -> ModelState:
     """Where ``model`` is in its life: TRANSIENT, PENDING, PERSISTENT, DELETED or DETACHED."""
-    state: InstanceState | None = model.__dict__.get(STATE_KEY)
+    state = state_of(model)
     return TRANSIENT if state is None else state.state

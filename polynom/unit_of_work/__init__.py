@@ -13,7 +13,7 @@ session: the session hands down a unit of work, a plan and an executor.
 """
 
 from polynom.unit_of_work.executor import ConnectionExecutor, Executor, Statements
-from polynom.unit_of_work.identity import IdentityMap, Key
+from polynom.unit_of_work.identity import IdentityMap
 from polynom.unit_of_work.ordering import FlushPlan, UpdateBatch, plan_flush
 from polynom.unit_of_work.tracking import UnitOfWork
 
@@ -22,7 +22,6 @@ __all__ = [
     "Executor",
     "FlushPlan",
     "IdentityMap",
-    "Key",
     "Statements",
     "UnitOfWork",
     "UpdateBatch",

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from polynom.model.state import STATE_KEY
 from polynom.schema.polytypes import PolyType
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.schema_registry import sort_by_dependency
@@ -154,7 +153,7 @@ def batch_updates(updates: list[Update]) -> list[UpdateBatch]:
             if shape is plain and not converts and not kept:
                 params += olds  # the old values as they are: what the store holds
             else:
-                state = d.get(STATE_KEY)
+                state = model.__polynom_state__
                 stored = (state.mutable if state is not None and kept else None) or {}
                 for name, old, convert in zip(names, olds, to_db, strict=True):
                     if old is not None:

@@ -17,7 +17,6 @@ from polynom.model.state import (
     DELETED,
     PENDING,
     PERSISTENT,
-    STATE_KEY,
     InstanceState,
     SharedState,
     Tracker,
@@ -25,7 +24,7 @@ from polynom.model.state import (
 )
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.validation import INVALID
-from polynom.unit_of_work.identity import IdentityMap, key_of
+from polynom.unit_of_work.identity import IdentityMap
 from polynom.unit_of_work.integrity import PendingReferences
 
 if TYPE_CHECKING:
@@ -67,7 +66,7 @@ class UnitOfWork:
     def __init__(self, tracker: Tracker) -> None:
         #: The session: what the models' states point at (None once it ended: see :meth:`end`).
         self.tracker: Tracker | None = tracker
-        self.identity_map: IdentityMap = {}
+        self.identity_map = IdentityMap()
         #: Models by ``id()``: to insert, with changed fields, to delete.
         self.new: dict[int, BaseModel] = {}
         self.dirty: dict[int, BaseModel] = {}
@@ -97,7 +96,8 @@ class UnitOfWork:
 
     def mark_deleted(self, model: BaseModel) -> None:
         """Delete a model on the next flush (a pending one is simply forgotten)."""
-        state: InstanceState = model.__dict__[STATE_KEY]
+        state = model.__polynom_state__
+        assert state is not None  # (every model a unit of work holds has a state)
         if state.status is PENDING:
             self.expunge(model)
             return
@@ -110,8 +110,8 @@ class UnitOfWork:
         self.new.pop(id(model), None)
         self.dirty.pop(id(model), None)
         self.watched.pop(id(model), None)
-        self.identity_map.pop(key_of(model), None)
-        model.__dict__.pop(STATE_KEY, None)
+        self.identity_map.discard(model)
+        model.__polynom_state__ = None
 
     # -- loading ---------------------------------------------------------------------------
 
@@ -119,10 +119,10 @@ class UnitOfWork:
         """The model for one store row whose entry the identity map does not hold yet."""
         mapper = cls.__mapper__
         model: M = mapper.build(row, self.loaded)
-        self.identity_map[(mapper.schema, row[0])] = model
+        self.identity_map.of(mapper.schema)[row[0]] = model
         kept = mapper.kept_columns
         if kept:  # a snapshot of its own: a state of its own
-            state = model.__dict__[STATE_KEY] = make_state(InstanceState, self.tracker, PERSISTENT)
+            state = model.__polynom_state__ = make_state(InstanceState, self.tracker, PERSISTENT)
             self._keep(model, state, kept, row)
         return model
 
@@ -132,26 +132,22 @@ class UnitOfWork:
         The hot path of every query: :meth:`model_for_row` inlined, lookups hoisted; a new
         model is built by the class's ``ModelMapper.build``."""
         mapper = cls.__mapper__
-        schema = mapper.schema
         build = mapper.build
         kept = mapper.kept_columns
-        identity = self.identity_map
-        find = identity.get
+        held = self.identity_map.of(mapper.schema)
+        find = held.get
         tracker = self.tracker
         loaded = self.loaded
         out: list[M] = []
         append = out.append
         for row in rows:
-            key = (schema, row[0])
-            model = find(key)
+            model = find(row[0])
             if model is None:
-                model = identity[key] = build(row, loaded)
+                model = held[row[0]] = build(row, loaded)
                 if kept:  # a snapshot of its own: a state of its own
-                    state = model.__dict__[STATE_KEY] = make_state(
-                        InstanceState, tracker, PERSISTENT
-                    )
+                    state = model.__polynom_state__ = make_state(InstanceState, tracker, PERSISTENT)
                     self._keep(model, state, kept, row)
-            elif model.__dict__[STATE_KEY].status is DELETED:
+            elif model.__polynom_state__.status is DELETED:  # type: ignore[union-attr]
                 continue
             append(model)  # type: ignore[arg-type]
         return out
@@ -174,7 +170,9 @@ class UnitOfWork:
         kept = type(model).__mapper__.kept_columns
         if kept:
             d = model.__dict__
-            d[STATE_KEY].mutable = {a.name: a.polytype.to_db(d.get(a.name)) for _, a in kept}
+            state = model.__polynom_state__
+            assert state is not None
+            state.mutable = {a.name: a.polytype.to_db(d.get(a.name)) for _, a in kept}
             if type(model).__mapper__.mutable_columns:
                 self.watched[id(model)] = model
 
@@ -184,7 +182,8 @@ class UnitOfWork:
         """Record in-place changes of mutable fields (a dict in a ``Json`` field)."""
         for model in self.watched.values():
             d = model.__dict__
-            state: InstanceState = d[STATE_KEY]
+            state = model.__polynom_state__
+            assert state is not None
             if state.status is not PERSISTENT or not state.tracking or state.mutable is None:
                 continue
             attributes = type(model).__mapper__.attributes
@@ -211,7 +210,8 @@ class UnitOfWork:
         append = updates.append
         for model in self.dirty.values():
             d = model.__dict__
-            state: InstanceState = d[STATE_KEY]
+            state = model.__polynom_state__
+            assert state is not None
             changes = state.changes
             if changes:
                 get = d.get
@@ -247,13 +247,17 @@ class UnitOfWork:
     def after_flush(self) -> None:
         """What was written is now the stored state."""
         for model in self.new.values():
-            model.__dict__[STATE_KEY].status = PERSISTENT
+            state = model.__polynom_state__
+            assert state is not None
+            state.status = PERSISTENT
             if type(model).__mapper__.kept_columns:
                 self.watch(model)
         cls: type[BaseModel] | None = None
         kept: Any = ()
         for model in self.dirty.values():
-            model.__dict__[STATE_KEY].changes = None
+            state = model.__polynom_state__
+            assert state is not None
+            state.changes = None
             if type(model) is not cls:  # dirty models come in runs of one class
                 cls = type(model)
                 kept = cls.__mapper__.kept_columns
@@ -261,7 +265,7 @@ class UnitOfWork:
                 self.watch(model)  # what was written is the new reference for in-place changes
         identity = self.identity_map
         for model in self.deleted.values():
-            identity.pop(key_of(model), None)
+            identity.discard(model)
             self.watched.pop(id(model), None)
         self.new.clear()
         self.dirty.clear()

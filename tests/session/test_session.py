@@ -18,6 +18,7 @@ from polynom.errors import (
     UniqueViolation,
     ValidationError,
 )
+from polynom.model.state import state_of
 from polynom.session import Session, _SessionState
 from tests.models import Bike, LegacyBike, Owner
 
@@ -90,7 +91,7 @@ def test_an_ended_session_is_freed_without_the_cyclic_collector(app):
         del session, reader, bike
         assert ended[0]() is None
         assert ended[1]() is not None  # the loaded model still says how its session ended
-        assert loaded.__dict__["__polynom_state__"].tracker.outcome == "rolled back"
+        assert state_of(loaded).tracker.outcome == "rolled back"
         del loaded
         assert ended[1]() is None
     finally:
