@@ -239,11 +239,11 @@ class ModelMapper:
             for i, a in enumerate(self.columns)
             if getattr(a.polytype.to_db, "__func__", None) is not _TO_DB
         )
-        #: ``(index, name, native type, from_db)`` of the columns whose polytype's
-        #: ``from_db`` does something (text's never does): building a model from a row
-        #: takes the row's values as they are and converts only these, where needed.
+        #: ``(index, name, polytype)`` of the columns whose polytype's ``from_db`` does
+        #: something (text's never does): building a model from a row takes the row's
+        #: values as they are and converts only these, where needed.
         self.conversions = tuple(
-            (i, a.name, a.polytype.native, a.polytype.from_db)
+            (i, a.name, a.polytype)
             for i, a in enumerate(self.columns)
             if getattr(a.polytype.from_db, "__func__", None) is not _IDENTITY
         )

@@ -5,8 +5,9 @@ hottest code. A loop over the columns pays, per value, for the loop itself and f
 up what to do; the function made here does the same work written out column by column (as
 ``dataclasses`` writes ``__init__``): fill the model's ``__dict__`` from the row, convert
 the values of the columns whose polytype converts at all (``ModelMapper.conversions``)
-when they are not of the polytype's native type already, and set the model's state (in
-its slot ``state_key``).
+when they are not of the polytype's native type already -- the form a store usually returns
+written out too (``PolyType.store_form``: a Decimal from a double, a boolean from 0 or 1),
+the rest through ``from_db`` -- and set the model's state (in its slot ``state_key``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from polynom.schema.polytypes import PolyType
 from polynom.schema.validation import INVALID
 
 __all__ = ["RowBuilder", "row_builder"]
@@ -27,33 +29,43 @@ RowBuilder = Callable[[Sequence[Any], Any], Any]
 def row_builder(
     model: type,
     names: Sequence[str],
-    conversions: Sequence[tuple[int, str, Any, Callable[[Any], Any]]],
+    conversions: Sequence[tuple[int, str, PolyType]],
     state_key: str,
     unreadable: Callable[[str, Any, Exception], Exception],
 ) -> RowBuilder:
-    """The builder of ``model``'s objects from rows of the columns ``names``, applying
-    ``conversions`` (``(index, name, native type, from_db)``)."""
+    """The builder of ``model``'s objects from rows of the columns ``names``, converting the
+    values of ``conversions`` (``(index, name, polytype)``)."""
     scope: dict[str, Any] = {
         "_new": model.__new__,
         "_cls": model,
         "_INVALID": INVALID,
         "_unreadable": unreadable,
     }
-    converting = {index: (native, from_db) for index, _, native, from_db in conversions}
+    converting = {index: polytype for index, _, polytype in conversions}
     lines = ["def build(row, state):", "    obj = _new(_cls)", "    d = obj.__dict__"]
     for index, name in enumerate(names):
         key = repr(name)
-        if index not in converting:
+        polytype = converting.get(index)
+        if polytype is None:
             lines.append(f"    d[{key}] = row[{index}]")
             continue
-        scope[f"_native{index}"], scope[f"_read{index}"] = converting[index]
+        scope[f"_native{index}"] = polytype.native
+        scope[f"_read{index}"] = polytype.from_db
+        lines.append(f"    v = row[{index}]")
+        form = polytype.store_form()
+        test = f"v is not None and type(v) is not _native{index}"
+        if form is not None:  # the usual store form, written out; anything else: from_db
+            scope[f"_form{index}"] = form.kind
+            local = {n: f"_{n}{index}" for n in form.names}
+            scope.update({local[n]: value for n, value in form.names.items()})
+            expression = form.expression.format(**local)
+            test = f"type(v) is _form{index}:\n            v = {expression}\n        elif {test}"
         lines += [
-            f"    v = row[{index}]",
-            f"    if v is not None and type(v) is not _native{index}:",
-            "        try:",
+            "    try:",
+            f"        if {test}:",
             f"            v = _read{index}(v)",
-            "        except _INVALID as exc:",
-            f"            raise _unreadable({key}, v, exc) from None",
+            "    except _INVALID as exc:",
+            f"        raise _unreadable({key}, v, exc) from None",
             f"    d[{key}] = v",
         ]
     lines += [f"    obj.{state_key} = state", "    return obj"]

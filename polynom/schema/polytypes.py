@@ -24,7 +24,7 @@ import enum as _enum
 import json as _json
 import math
 import struct
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from polynom.errors import PolytypeArgumentError, SchemaError, StoredValueError
 from polynom.schema.polynom03_values import PolyNOMCodec, TemporalCodec
@@ -43,6 +43,7 @@ __all__ = [
     "PolyType",
     "Real",
     "SmallInt",
+    "StoreForm",
     "Text",
     "Time",
     "Timestamp",
@@ -59,6 +60,19 @@ _WIDE = _decimal.Context(prec=1000)
 _MULTIPLY = _WIDE.multiply
 #: The texts a boolean may be stored as when written by hand (the store writes 0 and 1).
 _BOOLEAN_WORDS = {"1": True, "0": False, "true": True, "false": False}
+
+
+class StoreForm(NamedTuple):
+    """How a polytype reads the form a store usually returns its values in, written out as
+    a Python expression, so the function that builds models from rows
+    (``polynom.model.row_builder``) converts such a value without calling ``from_db``.
+
+    For a value of type ``kind``, ``expression`` (over the value ``v``; ``{name}`` stands
+    for ``names[name]``) gives what ``from_db(v)`` returns."""
+
+    kind: type[Any]
+    expression: str
+    names: dict[str, Any]
 
 
 class PolyType(PolyNOMCodec):
@@ -90,6 +104,12 @@ class PolyType(PolyNOMCodec):
     def from_db(self, value: Any) -> Any:
         """The Python value for what a store returned."""
         return value
+
+    def store_form(self) -> StoreForm | None:
+        """``from_db`` for the store form its values usually come in, as an expression
+        (None: loading calls ``from_db`` for a value that is not of the :attr:`native`
+        type). Reading the rows of a query is the hottest loop there is."""
+        return None
 
     def to_json(self, value: Any) -> Any:
         """A JSON-compatible form, exact (used by the changelog and dumps)."""
@@ -471,6 +491,20 @@ class Decimal(PolyType):
             return value
         return _decimal.Decimal(value).quantize(self._quantum, context=_WIDE)
 
+    def store_form(self) -> StoreForm | None:
+        if self._shift is None:  # wider than a double: stores return text or Decimals
+            return None
+        return StoreForm(
+            float,
+            "{multiply}({Decimal}(round(v * {shift})), {quantum})",
+            {
+                "multiply": _MULTIPLY,
+                "Decimal": _decimal.Decimal,
+                "shift": self._shift,
+                "quantum": self._quantum,
+            },
+        )
+
     def to_json(self, value: Any) -> Any:
         return None if value is None else str(value)
 
@@ -506,6 +540,9 @@ class Boolean(PolyType):
                 raise ValueError("is not a boolean")
             return word
         return bool(value)
+
+    def store_form(self) -> StoreForm | None:
+        return StoreForm(int, "v != 0", {})  # SQLite's 0 and 1
 
 
 # -- time ----------------------------------------------------------------------------------
