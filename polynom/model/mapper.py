@@ -182,7 +182,9 @@ class ModelMapper:
         "attributes",
         "build",
         "columns",
+        "computed_defaults",
         "conversions",
+        "defaults",
         "kept_columns",
         "model",
         "mutable_columns",
@@ -221,6 +223,18 @@ class ModelMapper:
             for name, a in attributes.items()
             if type(a) is FieldAttribute and _class_attribute(model, name) is a
         }
+        #: The defaults a new model gets for the fields it is not given: the fixed ones, by
+        #: name (``_entry_id``'s is made per model), and the fields whose default is computed.
+        self.defaults = {
+            name: a.field.default
+            for name, a in attributes.items()
+            if name != ENTRY_ID and not callable(a.field.default)
+        }
+        self.computed_defaults = tuple(
+            (name, a.field)
+            for name, a in attributes.items()
+            if name != ENTRY_ID and callable(a.field.default)
+        )
         #: The columns whose values can change in place, and so need snapshots.
         self.mutable_columns = tuple(a for a in self.columns if a.polytype.mutable)
         #: ``(row index, attribute)`` of the fields whose store value is kept while a session

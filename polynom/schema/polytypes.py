@@ -254,6 +254,12 @@ class _Int(PolyType):
     native: ClassVar[type[Any] | None] = int
     _bits: ClassVar[int] = 32
     _name: ClassVar[str] = "INTEGER"
+    #: ``2 ** (bits - 1)``: values run from ``-_limit`` to ``_limit - 1``.
+    _limit: ClassVar[int] = 1 << 31
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._limit = 1 << (cls._bits - 1)  # once per class, not per value
 
     @property
     def sql_type(self) -> str:
@@ -267,7 +273,7 @@ class _Int(PolyType):
             if isinstance(value, bool) or not isinstance(value, int):
                 raise _type_error("int", value)
             value = int(value)  # an int subclass (an IntEnum member): its number
-        limit = 1 << (self._bits - 1)
+        limit = self._limit
         if not -limit <= value < limit:
             raise ValueError(f"is out of range for {type(self).__name__} ({-limit} to {limit - 1})")
         return value
@@ -410,6 +416,8 @@ class Decimal(PolyType):
         self.precision = precision
         self.scale = scale
         self._quantum = _decimal.Decimal(1).scaleb(-scale)
+        #: Digits a value may have before the point.
+        self._whole = precision - scale
         # room for every digit a value in range has, so quantize never needs to round
         self._context = _decimal.Context(prec=precision + 2)
         # A double read back for a DECIMAL(p <= 15, s) is so close to the digits written
@@ -424,13 +432,20 @@ class Decimal(PolyType):
         return f"Decimal({self.precision}, {self.scale})"
 
     def validate(self, value: Any) -> Any:
+        if (
+            type(value) is _decimal.Decimal
+            and value.same_quantum(self._quantum)  # finite, with the scale's digits
+            and not value.is_signed()  # (-0.00 becomes 0.00; DECIMAL(p, p) refuses "-")
+            and value.adjusted() < self._whole
+        ):
+            return value  # the usual value: as the field holds it already
         if type(value) is not _decimal.Decimal:
             value = self._as_decimal(value)
         if not value.is_finite():
             raise ValueError(f"is not a finite number; {self._name()} holds only those")
         if value.is_zero():
             return self._quantize(value.copy_abs())  # 0E+100 and -0.00 alike: 0.00
-        whole = self.precision - self.scale
+        whole = self._whole
         if value.adjusted() >= whole:
             raise ValueError(
                 f"is out of range for {self._name()}: at most {whole} digits before the point"
