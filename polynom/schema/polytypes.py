@@ -24,10 +24,11 @@ import enum as _enum
 import json as _json
 import math
 import struct
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, ClassVar
 
 from polynom.errors import PolytypeArgumentError, SchemaError, StoredValueError
 from polynom.schema.polynom03_values import PolyNOMCodec, TemporalCodec
+from polynom.schema.polytype import PolyType, StoreForm
 
 __all__ = [
     "BigInt",
@@ -60,96 +61,6 @@ _WIDE = _decimal.Context(prec=1000)
 _MULTIPLY = _WIDE.multiply
 #: The texts a boolean may be stored as when written by hand (the store writes 0 and 1).
 _BOOLEAN_WORDS = {"1": True, "0": False, "true": True, "false": False}
-
-
-class StoreForm(NamedTuple):
-    """How a polytype reads the form a store usually returns its values in, written out as
-    a Python expression, so the function that builds models from rows
-    (``polynom.model.row_builder``) converts such a value without calling ``from_db``.
-
-    For a value of type ``kind``, ``expression`` (over the value ``v``; ``{name}`` stands
-    for ``names[name]``) gives what ``from_db(v)`` returns."""
-
-    kind: type[Any]
-    expression: str
-    names: dict[str, Any]
-
-
-class PolyType(PolyNOMCodec):
-    """Base class of every polytype (with PolyNOM 0.3's private codec methods too)."""
-
-    #: True when values can change in place (a dict in a Json field) and so need snapshots.
-    mutable: ClassVar[bool] = False
-    #: True when stored values compare exactly with ``=`` (used for conflict checks).
-    comparable: ClassVar[bool] = True
-    #: A type whose store values are already the Python value (loading skips ``from_db``).
-    native: ClassVar[type[Any] | None] = None
-
-    @property
-    def sql_type(self) -> str:
-        """The Polypheny SQL type this polytype is declared as."""
-        raise NotImplementedError
-
-    def validate(self, value: Any) -> Any:
-        """Return ``value`` normalised for this type; raise ``TypeError``/``ValueError``.
-
-        ``value`` is never None (None is "no value", checked by the field's ``nullable``).
-        """
-        return value
-
-    def to_db(self, value: Any) -> Any:
-        """The value as it crosses the store interface."""
-        return value
-
-    def from_db(self, value: Any) -> Any:
-        """The Python value for what a store returned."""
-        return value
-
-    def store_form(self) -> StoreForm | None:
-        """``from_db`` for the store form its values usually come in, as an expression
-        (None: loading calls ``from_db`` for a value that is not of the :attr:`native`
-        type). Reading the rows of a query is the hottest loop there is."""
-        return None
-
-    def to_json(self, value: Any) -> Any:
-        """A JSON-compatible form, exact (used by the changelog and dumps)."""
-        return value
-
-    def from_json(self, value: Any) -> Any:
-        """The inverse of :meth:`to_json`."""
-        return value
-
-    def sql_literal(self, value: Any) -> str:
-        """``value`` as a SQL literal, for DEFAULT clauses (DDL cannot bind parameters)."""
-        db = self.to_db(value)
-        if db is None:
-            return "NULL"
-        if isinstance(db, bool):
-            return "TRUE" if db else "FALSE"
-        if isinstance(db, int | float | _decimal.Decimal):
-            return str(db)
-        if isinstance(db, str):
-            return "'" + db.replace("'", "''") + "'"
-        raise TypeError(f"{type(self).__name__} values cannot be used as a DEFAULT")
-
-    def describe(self) -> dict[str, Any]:
-        """A JSON description of the type, stored in schema snapshots."""
-        return {"type": type(self).__name__}
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, PolyType)
-            and type(other) is type(self)
-            and other.describe() == self.describe()
-        )
-
-    def __hash__(self) -> int:
-        return hash(_json.dumps(self.describe(), sort_keys=True))
-
-    def __repr__(self) -> str:
-        args = {k: v for k, v in self.describe().items() if k != "type"}
-        inner = ", ".join(f"{k}={v!r}" for k, v in args.items())
-        return f"{type(self).__name__}({inner})"
 
 
 #: PolyNOM 0.3's names for the bases of its polytypes (its users and tests import them).
