@@ -331,7 +331,9 @@ class Session:
             raise SessionError(
                 f"{type(model).__name__} {entry_id} is already in this session as another object"
             )
-        model.__polynom_state__ = make_state(InstanceState, self, PENDING, tracking)
+        model.__polynom_state__ = (
+            uow.adding if tracking else make_state(InstanceState, self, PENDING, False)
+        )
         held[entry_id] = model
         uow.new[id(model)] = model
         relationships = mapper.relationships

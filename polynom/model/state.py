@@ -165,9 +165,11 @@ class InstanceState:
 
 class SharedState(InstanceState):
     """The one state a session's clean, persistent models share from the moment it loads
-    them (a model fewer objects per row): PERSISTENT, tracked, no changes, no snapshot.
+    or writes them (a model fewer objects per row): PERSISTENT, tracked, no changes, no
+    snapshot -- and the one the models added to it share until they are written (PENDING).
     Nothing changes it; whatever changes a model's state takes a copy of its own first
-    (:meth:`InstanceState.own`): its first field change, a delete, ``add(tracking=...)``."""
+    (:meth:`InstanceState.own`): its first field change, a delete, ``add(tracking=...)``,
+    a snapshot of its stored values."""
 
     __slots__ = ()
 

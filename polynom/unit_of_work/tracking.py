@@ -53,6 +53,7 @@ class UnitOfWork:
     """The identity map and pending changes of one session (its ``tracker``)."""
 
     __slots__ = (
+        "adding",
         "deleted",
         "dirty",
         "identity_map",
@@ -73,8 +74,10 @@ class UnitOfWork:
         self.deleted: dict[int, BaseModel] = {}
         #: Persistent models with mutable fields, checked for in-place changes on flush.
         self.watched: dict[int, BaseModel] = {}
-        #: The state the clean models this session loads share (see ``SharedState``).
+        #: The state the clean models this session loads share (see ``SharedState``), and
+        #: the one the models added to it share until they are written.
         self.loaded: SharedState | None = make_state(SharedState, tracker, PERSISTENT)
+        self.adding: SharedState | None = make_state(SharedState, tracker, PENDING)
         #: Foreign keys the flushes wrote or took away, checked when the session commits.
         self.references = PendingReferences()
 
@@ -172,6 +175,7 @@ class UnitOfWork:
             d = model.__dict__
             state = model.__polynom_state__
             assert state is not None
+            state = state.own(model)  # a snapshot of its own: a state of its own
             state.mutable = {a.name: a.polytype.to_db(d.get(a.name)) for _, a in kept}
             if type(model).__mapper__.mutable_columns:
                 self.watched[id(model)] = model
@@ -246,10 +250,14 @@ class UnitOfWork:
 
     def after_flush(self) -> None:
         """What was written is now the stored state."""
+        adding, loaded = self.adding, self.loaded
         for model in self.new.values():
             state = model.__polynom_state__
-            assert state is not None
-            state.status = PERSISTENT
+            if state is adding:  # added and written: now one of the clean stored models
+                model.__polynom_state__ = loaded
+            else:
+                assert state is not None
+                state.status = PERSISTENT
             if type(model).__mapper__.kept_columns:
                 self.watch(model)
         cls: type[BaseModel] | None = None
@@ -296,7 +304,7 @@ class UnitOfWork:
         point at the ended session (so they read as detached)."""
         self.clear()
         self.tracker = None
-        self.loaded = None
+        self.loaded = self.adding = None
 
 
 def _check_required(model: BaseModel, attributes: Iterable[FieldAttribute]) -> None:

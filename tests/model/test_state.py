@@ -118,3 +118,42 @@ def test_the_bookkeeping_is_one_slotted_object_beside_the_field_values(app):
         assert getattr(loaded, STATE_KEY) is state
         assert not gc.is_tracked(loaded.__dict__)
         assert state.tracker is session and state.state is S
+
+
+def test_models_added_together_share_a_state_until_one_of_them_changes(app):
+    """A session's new models share one PENDING state, as its loaded ones share one
+    PERSISTENT state: a change to one of them after the flush is that model's alone."""
+    with Session(app) as session:
+        first, second = Bike(brand="one"), Bike(brand="two")
+        untracked = Bike(brand="three")
+        session.add_all([first, second])
+        session.add(untracked, tracking=False)
+        assert state_of(first) is state_of(second) and state_of(untracked) is not state_of(first)
+        session.flush()
+        assert {model_state(m) for m in (first, second, untracked)} == {S}
+        first.brand, untracked.brand = "changed", "ignored"
+        assert session.dirty == [first] and model_state(second) is S
+        assert state_of(second).changes is None
+        session.commit()
+    with Session(app) as session:
+        stored = {b._entry_id: b.brand for b in Bike.query(session).all()}
+    assert stored == {
+        first._entry_id: "changed",
+        second._entry_id: "two",
+        untracked._entry_id: "three",
+    }
+
+
+def test_added_models_with_a_json_field_each_see_their_own_in_place_changes(app):
+    from tests.models import Everything
+
+    with Session(app) as session:
+        first, second = Everything(json={"n": 1}), Everything(json={"n": 5})
+        session.add_all([first, second])
+        session.flush()
+        first.json["n"] = 5  # what the other holds: compared with its own stored value
+        assert first._diff() == {"json": ({"n": 1}, {"n": 5})} and second._diff() == {}
+        session.commit()
+    with Session(app) as session:
+        assert Everything.query(session).get(first._entry_id).json == {"n": 5}
+        assert Everything.query(session).get(second._entry_id).json == {"n": 5}
