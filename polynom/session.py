@@ -332,7 +332,7 @@ class Session:
                 f"{type(model).__name__} {entry_id} is already in this session as another object"
             )
         model.__polynom_state__ = (
-            uow.adding if tracking else make_state(InstanceState, self, PENDING, False)
+            uow.adding() if tracking else make_state(InstanceState, self, PENDING, False)
         )
         held[entry_id] = model
         uow.new[id(model)] = model

@@ -53,7 +53,7 @@ class UnitOfWork:
     """The identity map and pending changes of one session (its ``tracker``)."""
 
     __slots__ = (
-        "adding",
+        "_adding",
         "deleted",
         "dirty",
         "identity_map",
@@ -74,10 +74,10 @@ class UnitOfWork:
         self.deleted: dict[int, BaseModel] = {}
         #: Persistent models with mutable fields, checked for in-place changes on flush.
         self.watched: dict[int, BaseModel] = {}
-        #: The state the clean models this session loads share (see ``SharedState``), and
-        #: the one the models added to it share until they are written.
+        #: The state the clean models this session loads share (see ``SharedState``).
         self.loaded: SharedState | None = make_state(SharedState, tracker, PERSISTENT)
-        self.adding: SharedState | None = make_state(SharedState, tracker, PENDING)
+        #: The one the models added to it share until they are written (see :meth:`adding`).
+        self._adding: SharedState | None = None
         #: Foreign keys the flushes wrote or took away, checked when the session commits.
         self.references = PendingReferences()
 
@@ -92,6 +92,14 @@ class UnitOfWork:
         return bool(self.new or self.dirty or self.deleted)
 
     # -- registering (``Session.add`` registers new models itself: see there) ---------------
+
+    def adding(self) -> SharedState:
+        """The state for a model added (with tracking): PENDING, shared by all such models
+        until written; made on the first add (most sessions only read)."""
+        state = self._adding
+        if state is None:
+            state = self._adding = make_state(SharedState, self.tracker, PENDING)
+        return state
 
     def mark_dirty(self, model: BaseModel) -> None:
         """A persistent model has field changes to write."""
@@ -250,7 +258,7 @@ class UnitOfWork:
 
     def after_flush(self) -> None:
         """What was written is now the stored state."""
-        adding, loaded = self.adding, self.loaded
+        adding, loaded = self._adding, self.loaded
         for model in self.new.values():
             state = model.__polynom_state__
             if state is adding:  # added and written: now one of the clean stored models
@@ -304,7 +312,7 @@ class UnitOfWork:
         point at the ended session (so they read as detached)."""
         self.clear()
         self.tracker = None
-        self.loaded = self.adding = None
+        self.loaded = self._adding = None
 
 
 def _check_required(model: BaseModel, attributes: Iterable[FieldAttribute]) -> None:
