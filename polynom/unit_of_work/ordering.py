@@ -8,7 +8,7 @@ tested directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +42,7 @@ class UpdateBatch:
     model: type[BaseModel]
     attributes: tuple[FieldAttribute, ...]
     null_checks: tuple[tuple[FieldAttribute, bool], ...]
-    params: list[list[Any]] = field(default_factory=list)
+    params: list[Sequence[Any]] = field(default_factory=list)
     entries: list[Update] = field(default_factory=list)
 
 
@@ -192,11 +192,11 @@ def _batch_one_field(
                 out.append(plain)
                 rows = plain.params.append
                 entries = plain.entries.append
-            rows([d.get(name), d[ENTRY_ID], old])
+            rows((d.get(name), d[ENTRY_ID], old))  # a tuple: the GC stops tracking it
             entries(update)
         else:
             if nulls is None:
                 nulls = UpdateBatch(cls, attributes, ((attribute, True),))
                 out.append(nulls)
-            nulls.params.append([d.get(name), d[ENTRY_ID]])
+            nulls.params.append((d.get(name), d[ENTRY_ID]))
             nulls.entries.append(update)
