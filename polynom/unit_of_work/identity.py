@@ -58,9 +58,3 @@ class IdentityMap:
     def clear(self) -> None:
         """Hold nothing."""
         self._by_schema.clear()
-
-    def __len__(self) -> int:
-        return sum(len(held) for held in self._by_schema.values())
-
-    def __bool__(self) -> bool:
-        return any(self._by_schema.values())
