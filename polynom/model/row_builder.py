@@ -51,18 +51,20 @@ def row_builder(
             continue
         scope[f"_native{index}"] = polytype.native
         scope[f"_read{index}"] = polytype.from_db
-        lines.append(f"    v = row[{index}]")
+        lines += [f"    v = row[{index}]", "    try:"]
+        read_if = "if"
         form = polytype.store_form()
-        test = f"v is not None and type(v) is not _native{index}"
         if form is not None:  # the usual store form, written out; anything else: from_db
             scope[f"_form{index}"] = form.kind
             local = {n: f"_{n}{index}" for n in form.names}
             scope.update({local[n]: value for n, value in form.names.items()})
-            expression = form.expression.format(**local)
-            test = f"type(v) is _form{index}:\n            v = {expression}\n        elif {test}"
+            lines += [
+                f"        if type(v) is _form{index}:",
+                f"            v = {form.expression.format(**local)}",
+            ]
+            read_if = "elif"
         lines += [
-            "    try:",
-            f"        if {test}:",
+            f"        {read_if} v is not None and type(v) is not _native{index}:",
             f"            v = _read{index}(v)",
             "    except _INVALID as exc:",
             f"        raise _unreadable({key}, v, exc) from None",
