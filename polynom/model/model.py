@@ -99,20 +99,19 @@ class BaseModel:
         if mapper is None:
             raise SchemaError(f"{cls.__name__} has no schema; set `schema = YourSchema`")
         d = self.__dict__
-        fresh = not d
-        if fresh:  # a new object, as a model is made (no field set first): the hot path
-            held = self.__polynom_state__ = None  # its slot is unset so far
-            if _entry_id is None:
-                d[ENTRY_ID] = new_entry_id()
-            d.update(mapper.defaults)  # the fields given replace theirs below
-        else:  # a PolyNOM-style __init__ set fields before calling this one
+        if d:  # a PolyNOM-style __init__ set fields before calling this one: keep them
             held = state_of(self)
-            if held is None:
-                self.__polynom_state__ = None
-            if _entry_id is None and ENTRY_ID not in d:
-                d[ENTRY_ID] = new_entry_id()
+            defaults = {k: v for k, v in mapper.defaults.items() if k not in d}
+        else:  # a new object, as a model is made: the hot path (its slot is unset so far)
+            held = None
+            defaults = mapper.defaults
+        if held is None:
+            self.__polynom_state__ = None
+        d.update(defaults)  # the fixed defaults; the fields given replace theirs below
         if _entry_id is not None:
             self._entry_id = _entry_id
+        elif ENTRY_ID not in d:
+            d[ENTRY_ID] = new_entry_id()
         attributes = mapper.attributes
         relationships = mapper.relationships
         # a model no session holds yet: a plain field's value is validated and stored as
@@ -137,14 +136,9 @@ class BaseModel:
                     field=name,
                     value=value,
                 )
-        if fresh:  # every field has a value now but those with a computed default
-            for name, field in mapper.computed_defaults:
-                if name not in d:
-                    d[name] = field.make_default()
-        else:
-            for name, attribute in attributes.items():
-                if name not in d:
-                    d[name] = attribute.field.make_default()
+        for name, field in mapper.computed_defaults:  # every other field has a value now
+            if name not in d:
+                d[name] = field.make_default()
 
     # -- API -----------------------------------------------------------------------------
 
