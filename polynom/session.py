@@ -288,7 +288,7 @@ class Session:
     @property
     def dirty(self) -> list[BaseModel]:
         """The persistent models with field changes not yet flushed."""
-        return list(self.unit_of_work.dirty.values())
+        return [model for model, _ in self.unit_of_work.dirty.values()]
 
     @property
     def deleted(self) -> list[BaseModel]:
@@ -443,9 +443,13 @@ class Session:
         else:
             getattr(parent, attr_name).clear()
 
-    def mark_dirty(self, model: BaseModel) -> None:
-        """Called by the model layer when a persistent model's field first changes."""
-        self.unit_of_work.dirty[id(model)] = model
+    def changed(self, model: BaseModel, name: str, old: Any) -> None:
+        """Called by the model layer before a persistent model's field changes."""
+        self.unit_of_work.changed(model, name, old)
+
+    def changes_of(self, model: BaseModel) -> dict[str, Any] | None:
+        """The model's changed fields with their old values since the last flush."""
+        return self.unit_of_work.changes_of(model)
 
     def _foreign_message(self, model: BaseModel, owner: Tracker) -> str:
         name = f"{type(model).__name__} {model.__dict__.get(ENTRY_ID)}"

@@ -175,12 +175,14 @@ class BaseModel:
         if state is None or state.status is PENDING:
             return {name: d.get(name) if name == ENTRY_ID else None for name in attributes}
         if state.status is TRANSIENT:  # _update_snapshot() was called on a new model
-            return dict(state.changes or {})
+            return dict(state.baseline or {})
         baseline = {name: d.get(name) for name in attributes}
         if state.mutable:  # fields changed in place (a dict in a Json field) since then
             for name, stored in state.mutable.items():
                 baseline[name] = attributes[name].polytype.from_db(stored)
-        baseline.update(state.changes or {})
+        tracker = state.tracker
+        changes = tracker.changes_of(self) if tracker is not None else None
+        baseline.update(changes or {})
         return baseline
 
     @property
@@ -219,11 +221,13 @@ class BaseModel:
         mapper = type(self).__mapper__
         if state is None or (state.status is TRANSIENT and state.tracker is None):
             state = state or InstanceState(None, TRANSIENT)
-            state.changes = {name: copy.deepcopy(d.get(name)) for name in mapper.attributes}
+            state.baseline = {name: copy.deepcopy(d.get(name)) for name in mapper.attributes}
             self.__polynom_state__ = state
         elif state.status is PERSISTENT and self._is_active:
-            if state.changes is not None:  # (a shared state has none, and must not change)
-                state.changes = None
+            assert state.tracker is not None  # (an active model has its session)
+            changes = state.tracker.changes_of(self)
+            if changes:  # forgotten: the session will not write them
+                changes.clear()
             if state.mutable is not None:
                 state.mutable = {
                     a.name: a.polytype.to_db(d.get(a.name))

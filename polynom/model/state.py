@@ -2,8 +2,10 @@
 
 Every model a session holds carries one ``InstanceState`` (in the slot :data:`STATE_KEY`
 that ``BaseModel`` declares, outside the instance ``__dict__``): its lifecycle state, the
-session tracking it, and the old values of the fields changed since the last flush. A model
-nobody tracks yet has None there.
+session tracking it, and whether it is tracked at all. The old values of its changed fields
+are kept by the session (its unit of work), not here, so the many models a query loads
+share one state even while an update changes them. A model nobody tracks yet has None
+there.
 
 The model layer never imports the session: it talks to a :class:`Tracker`, the protocol a
 session implements (dependency inversion), to record changes, cascade adds and deletes,
@@ -81,8 +83,13 @@ class Tracker(Protocol):
         """Delete a tracked model (a ``delete-orphan`` cascade)."""
         ...
 
-    def mark_dirty(self, model: Any) -> None:
-        """A persistent model got its first change since the last flush."""
+    def changed(self, model: Any, name: str, old: Any) -> None:
+        """A persistent model's field ``name`` is about to change from ``old``."""
+        ...
+
+    def changes_of(self, model: Any) -> dict[str, Any] | None:
+        """``{field: value before its first change}`` since the last flush, or None; the
+        dict itself, so clearing it forgets the changes (``_update_snapshot``)."""
         ...
 
     def query(self, model: type[Any]) -> Any:
@@ -93,7 +100,7 @@ class Tracker(Protocol):
 class InstanceState:
     """The bookkeeping of one model instance (like SQLAlchemy's ``InstanceState``)."""
 
-    __slots__ = ("changes", "mutable", "status", "tracker", "tracking")
+    __slots__ = ("baseline", "mutable", "status", "tracker", "tracking")
 
     #: True for a :class:`SharedState`, which must not change: see :meth:`own`.
     shared: ClassVar[bool] = False
@@ -105,8 +112,8 @@ class InstanceState:
         self.status = status
         #: False when the model was added with ``tracking=False``: later writes are ignored.
         self.tracking = True
-        #: ``{field: value before the first change}`` since the last flush, or None.
-        self.changes: dict[str, Any] | None = None
+        #: The values a transient model's ``_update_snapshot()`` took (PolyNOM's), or None.
+        self.baseline: dict[str, Any] | None = None
         #: Stored forms of the fields that can change in place (``Json``), to find changes.
         self.mutable: dict[str, Any] | None = None
 
@@ -142,17 +149,7 @@ class InstanceState:
         status = self.status
         if status is PERSISTENT:
             if self.tracking:
-                changes = self.changes
-                if changes is None:  # the first change: a shared state is left to the others
-                    if self.shared:  # own(), with the change: once per model an update changes
-                        model.__polynom_state__ = make_state(
-                            InstanceState, tracker, status, True, {name: old}
-                        )
-                    else:
-                        self.changes = {name: old}
-                    tracker.mark_dirty(model)
-                elif name not in changes:
-                    changes[name] = old
+                tracker.changed(model, name, old)
         elif status is DELETED:
             raise DetachedModelError(
                 f"cannot set {type(model).__name__}.{name}: the model is deleted in this "
@@ -164,12 +161,12 @@ class InstanceState:
 
 
 class SharedState(InstanceState):
-    """The one state a session's clean, persistent models share from the moment it loads
-    or writes them (a model fewer objects per row): PERSISTENT, tracked, no changes, no
-    snapshot -- and the one the models added to it share until they are written (PENDING).
-    Nothing changes it; whatever changes a model's state takes a copy of its own first
-    (:meth:`InstanceState.own`): its first field change, a delete, ``add(tracking=...)``,
-    a snapshot of its stored values."""
+    """The one state a session's persistent models share from the moment it loads or
+    writes them (a model fewer objects per row): PERSISTENT, tracked, no snapshot -- and the
+    one the models added to it share until they are written (PENDING). Field changes do not
+    touch it (the unit of work keeps them). Nothing changes it; whatever changes a model's
+    state takes a copy of its own first (:meth:`InstanceState.own`): a delete,
+    ``add(tracking=...)``, a snapshot of its stored values."""
 
     __slots__ = ()
 
@@ -181,16 +178,15 @@ def make_state(
     tracker: Tracker | None,
     status: ModelState,
     tracking: bool = True,
-    changes: dict[str, Any] | None = None,
 ) -> S:
-    """``kind(tracker, status)`` with ``tracking`` and ``changes`` set, made at half the
-    cost of the class call: the hot paths (adding a model, a loaded model's first change)
-    make one per model."""
+    """``kind(tracker, status)`` with ``tracking`` set, made at half the cost of the class
+    call: the hot paths (a model added untracked, or loaded with a snapshot) make one per
+    model."""
     state = _new(kind)
     state.tracker = tracker
     state.status = status
     state.tracking = tracking
-    state.changes = changes
+    state.baseline = None
     state.mutable = None
     return state
 

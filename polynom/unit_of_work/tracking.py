@@ -68,10 +68,13 @@ class UnitOfWork:
         #: The session: what the models' states point at (None once it ended: see :meth:`end`).
         self.tracker: Tracker | None = tracker
         self.identity_map = IdentityMap()
-        #: Models by ``id()``: to insert, with changed fields, to delete.
+        #: Models by ``id()``: to insert, to delete.
         self.new: dict[int, BaseModel] = {}
-        self.dirty: dict[int, BaseModel] = {}
         self.deleted: dict[int, BaseModel] = {}
+        #: Persistent models with changed fields by ``id()``: each with ``{field: value
+        #: before its first change}`` (kept here, not on the model's state, which a loaded
+        #: model shares with the others: an update makes no object per model but that dict).
+        self.dirty: dict[int, Update] = {}
         #: Persistent models with mutable fields, checked for in-place changes on flush.
         self.watched: dict[int, BaseModel] = {}
         #: The state the clean models this session loads share (see ``SharedState``).
@@ -101,9 +104,20 @@ class UnitOfWork:
             state = self._adding = make_state(SharedState, self.tracker, PENDING)
         return state
 
-    def mark_dirty(self, model: BaseModel) -> None:
-        """A persistent model has field changes to write."""
-        self.dirty[id(model)] = model
+    def changed(self, model: BaseModel, name: str, old: Any) -> None:
+        """A persistent model's field ``name`` is about to change from ``old``: the first
+        old value of each field since the last flush is the one kept."""
+        dirty = self.dirty
+        update = dirty.get(id(model))
+        if update is None:
+            dirty[id(model)] = (model, {name: old})
+        elif name not in update[1]:
+            update[1][name] = old
+
+    def changes_of(self, model: BaseModel) -> dict[str, Any] | None:
+        """The model's changed fields with their old values, or None (the dict itself)."""
+        update = self.dirty.get(id(model))
+        return None if update is None else update[1]
 
     def mark_deleted(self, model: BaseModel) -> None:
         """Delete a model on the next flush (a pending one is simply forgotten)."""
@@ -210,31 +224,24 @@ class UnitOfWork:
                     same = False
                 if not same:
                     attribute.check_in_place(model)  # ValidationError, or held as stored
-                    changes = state.changes
-                    if changes is None:
-                        changes = state.changes = {}
-                        self.dirty[id(model)] = model
-                    changes.setdefault(name, polytype.from_db(stored))
+                    self.changed(model, name, polytype.from_db(stored))
 
     def pending_updates(self) -> list[Update]:
         """The dirty models whose fields really differ, each with its old values."""
         updates: list[Update] = []
         append = updates.append
-        for model in self.dirty.values():
-            d = model.__dict__
-            state = model.__polynom_state__
-            assert state is not None
-            changes = state.changes
-            if changes:
-                get = d.get
-                for k, old in changes.items():
-                    if old == get(k):  # set back to what it was: not a change
-                        changes = {k: old for k, old in changes.items() if old != get(k)}
-                        break
-                if changes:  # every recorded field differs, or those that still do
-                    append((model, changes))
-                    continue
-            state.changes = None
+        for update in self.dirty.values():
+            model, changes = update
+            get = model.__dict__.get
+            for k, old in changes.items():
+                if old == get(k):  # set back to what it was: not a change
+                    changes = {k: old for k, old in changes.items() if old != get(k)}
+                    if changes:  # those that still differ
+                        append((model, changes))
+                    break
+            else:
+                if changes:  # (empty once ``_update_snapshot`` forgot them)
+                    append(update)
         return updates
 
     def check_required(self, updates: list[Update]) -> None:
@@ -270,10 +277,7 @@ class UnitOfWork:
                 self.watch(model)
         cls: type[BaseModel] | None = None
         kept: Any = ()
-        for model in self.dirty.values():
-            state = model.__polynom_state__
-            assert state is not None
-            state.changes = None
+        for model, _ in self.dirty.values():
             if type(model) is not cls:  # dirty models come in runs of one class
                 cls = type(model)
                 kept = cls.__mapper__.kept_columns

@@ -133,7 +133,7 @@ def test_models_added_together_share_a_state_until_one_of_them_changes(app):
         assert {model_state(m) for m in (first, second, untracked)} == {S}
         first.brand, untracked.brand = "changed", "ignored"
         assert session.dirty == [first] and model_state(second) is S
-        assert state_of(second).changes is None
+        assert second._diff() == {} and state_of(second) is state_of(first)
         session.commit()
     with Session(app) as session:
         stored = {b._entry_id: b.brand for b in Bike.query(session).all()}
