@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum, auto
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -113,6 +113,10 @@ class Session:
 
     #: True between ``__enter__`` and commit/rollback (a plain attribute: read on every write).
     is_active: bool
+    #: Called by the model layer before a persistent model's field changes (``Tracker``):
+    #: the unit of work's own method, called on every tracked write without a hop through
+    #: the session.
+    changed: Callable[[BaseModel, str, Any], None]
 
     def __init__(
         self,
@@ -134,6 +138,7 @@ class Session:
         self._executor: ConnectionExecutor | None = None
         #: The identity map and pending changes (what queries adopt rows through).
         self.unit_of_work = UnitOfWork(self)
+        self.changed = self.unit_of_work.changed
         self._outcome = ""
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -442,10 +447,6 @@ class Session:
             setattr(parent, attr_name, None)
         else:
             getattr(parent, attr_name).clear()
-
-    def changed(self, model: BaseModel, name: str, old: Any) -> None:
-        """Called by the model layer before a persistent model's field changes."""
-        self.unit_of_work.changed(model, name, old)
 
     def changes_of(self, model: BaseModel) -> dict[str, Any] | None:
         """The model's changed fields with their old values since the last flush."""

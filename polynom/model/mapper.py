@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from polynom.errors import DetachedModelError, SchemaError, StoredValueError, ValidationError
 from polynom.model.row_builder import row_builder
-from polynom.model.state import STATE_KEY, TRANSIENT, InstanceState, state_of
+from polynom.model.state import PERSISTENT, STATE_KEY, TRANSIENT, InstanceState, state_of
 from polynom.schema.polytypes import PolyType
 from polynom.schema.schema import ENTRY_ID
 from polynom.schema.validation import INVALID, invalid_value, short_repr
@@ -76,8 +76,14 @@ class FieldAttribute:
             state: InstanceState | None = obj.__polynom_state__
         except AttributeError:  # before BaseModel.__init__ (fields set first, as in PolyNOM)
             state = None
-        if state is not None and state.tracker is not None:
-            state.before_write(obj, self.name, d.get(self.name))
+        if state is not None:
+            tracker = state.tracker
+            if tracker is not None:
+                name = self.name
+                if state.status is PERSISTENT and state.tracking and tracker.is_active:
+                    tracker.changed(obj, name, d.get(name))  # the usual tracked write
+                else:
+                    state.before_write(obj, name, d.get(name))
         d[self.name] = value
 
     def check(self, value: Any, model: type | None = None) -> Any:
