@@ -89,7 +89,7 @@ def test_rollback_detaches_and_writes_are_refused(app):
     assert bike.brand == "a"
 
 
-def test_changes_are_kept_on_the_state_until_flushed(app):
+def test_changes_are_kept_until_flushed(app):
     with Session(app) as session:
         bike = Bike(brand="a", price=1)
         session.add(bike)
@@ -101,6 +101,26 @@ def test_changes_are_kept_on_the_state_until_flushed(app):
         session.flush()
         assert bike._diff() == {} and session.dirty == []
         session.commit()
+
+
+def test_changed_loaded_models_keep_the_state_they_share_and_each_its_own_changes(app):
+    """An update of many loaded models makes no state per model: the unit of work keeps
+    each one's old values, and the models still share their session's one state."""
+    with Session(app) as session:
+        session.add_all([Bike(brand="a", price=1), Bike(brand="b", price=2)])
+        session.commit()
+    with Session(app) as session:
+        first, second = sorted(Bike.query(session).all(), key=lambda b: b.brand)
+        first.price, second.brand = 10, "changed"
+        first.price = 11  # the first old value is the one kept
+        assert state_of(first) is state_of(second)
+        assert first._diff() == {"price": (1, 11)} and second._diff() == {"brand": ("b", "changed")}
+        assert set(session.dirty) == {first, second}
+        second.brand = "b"  # set back: nothing to write for it
+        session.commit()
+    with Session(app) as session:
+        stored = sorted((b.brand, b.price) for b in Bike.query(session).all())
+    assert stored == [("a", 11), ("b", 2)]
 
 
 def test_the_bookkeeping_is_one_slotted_object_beside_the_field_values(app):
