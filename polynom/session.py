@@ -116,7 +116,7 @@ class Session:
     #: Called by the model layer before a persistent model's field changes (``Tracker``):
     #: the unit of work's own method, called on every tracked write without a hop through
     #: the session.
-    changed: Callable[[BaseModel, str, Any], None]
+    record_change: Callable[[BaseModel, str, Any], None]
 
     def __init__(
         self,
@@ -138,7 +138,7 @@ class Session:
         self._executor: ConnectionExecutor | None = None
         #: The identity map and pending changes (what queries adopt rows through).
         self.unit_of_work = UnitOfWork(self)
-        self.changed = self.unit_of_work.changed
+        self.record_change = self.unit_of_work.record_change
         self._outcome = ""
 
     # -- lifecycle -----------------------------------------------------------------------

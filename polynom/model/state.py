@@ -83,7 +83,7 @@ class Tracker(Protocol):
         """Delete a tracked model (a ``delete-orphan`` cascade)."""
         ...
 
-    def changed(self, model: Any, name: str, old: Any) -> None:
+    def record_change(self, model: Any, name: str, old: Any) -> None:
         """A persistent model's field ``name`` is about to change from ``old``."""
         ...
 
@@ -149,7 +149,7 @@ class InstanceState:
         status = self.status
         if status is PERSISTENT:
             if self.tracking:
-                tracker.changed(model, name, old)
+                tracker.record_change(model, name, old)
         elif status is DELETED:
             raise DetachedModelError(
                 f"cannot set {type(model).__name__}.{name}: the model is deleted in this "

@@ -104,7 +104,7 @@ class UnitOfWork:
             state = self._adding = make_state(SharedState, self.tracker, PENDING)
         return state
 
-    def changed(self, model: BaseModel, name: str, old: Any) -> None:
+    def record_change(self, model: BaseModel, name: str, old: Any) -> None:
         """A persistent model's field ``name`` is about to change from ``old``: the first
         old value of each field since the last flush is the one kept."""
         dirty = self.dirty
@@ -224,7 +224,7 @@ class UnitOfWork:
                     same = False
                 if not same:
                     attribute.check_in_place(model)  # ValidationError, or held as stored
-                    self.changed(model, name, polytype.from_db(stored))
+                    self.record_change(model, name, polytype.from_db(stored))
 
     def pending_updates(self) -> list[Update]:
         """The dirty models whose fields really differ, each with its old values."""
