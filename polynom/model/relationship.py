@@ -325,7 +325,12 @@ class Relationship(RelationshipAttribute):
 
 
 class _RelatedList(list[BaseModel]):
-    """The list behind a one-to-many relationship; keeps foreign keys and backrefs in step."""
+    """The list behind a one-to-many relationship; keeps foreign keys and backrefs in step.
+
+    Slotted: a lazy or eager load makes one per parent, and without a ``__dict__`` it is one
+    object for the garbage collector instead of two."""
+
+    __slots__ = ("_parent", "_rel")
 
     def __init__(self, relationship: Relationship, parent: BaseModel, items: Iterable[BaseModel]):
         super().__init__(items)
