@@ -177,21 +177,9 @@ def _batch_one_field(
     """:func:`batch_updates` for the usual group: one changed field whose values cross to
     the store as they are and keep no snapshot. A row is the new value, the entry id and
     the old value; an old NULL has no parameter (``IS NULL``), so such rows make a batch of
-    their own (then the rows are sorted out again, one by one). Batches go to ``out`` in
-    the order their shape first occurs."""
+    their own. Batches go to ``out`` in the order their shape first occurs."""
     name = attribute.name
     attributes = (attribute,)
-    params: list[Sequence[Any]] = []
-    add = params.append
-    for model, changes in items:  # the usual case: no old value is NULL, one batch
-        d = model.__dict__
-        old = changes[name]
-        if old is None:
-            break
-        add((d.get(name), d[ENTRY_ID], old))  # a tuple: the GC stops tracking it
-    else:
-        out.append(UpdateBatch(cls, attributes, ((attribute, False),), params, items))
-        return
     plain: UpdateBatch | None = None
     nulls: UpdateBatch | None = None
     for update in items:
