@@ -81,7 +81,7 @@ class FieldAttribute:
             if tracker is not None:
                 name = self.name
                 if state.status is PERSISTENT and state.tracking and tracker.is_active:
-                    tracker.record_change(obj, name, d.get(name))  # the usual tracked write
+                    tracker.record_change(obj, name, d.get(name))  # before_write, inlined
                 else:
                     state.before_write(obj, name, d.get(name))
         d[self.name] = value

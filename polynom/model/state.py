@@ -136,7 +136,10 @@ class InstanceState:
         return state
 
     def before_write(self, model: Any, name: str, old: Any) -> None:
-        """Called by a field attribute before a tracked model's field changes."""
+        """Called by a field attribute before the field of a model with a tracker changes;
+        records the old value through ``Tracker.record_change`` or refuses the write. The
+        attribute makes the usual call itself (persistent, tracked, its session active),
+        one call less on every tracked write: this is the rest, and what decides them all."""
         tracker = self.tracker
         if tracker is None:
             return
