@@ -2,7 +2,8 @@
 
     python benchmarks/bench_mapper.py [--sizes 1000,10000,100000] [--rounds 5] [--runs 1]
                                       [--sides polynom,SQLAlchemy,Peewee,sqlite3]
-                                      [--workloads insert,get,...] [--json PATH]
+                                      [--workloads insert,get,...] [--repeat-rows 10000]
+                                      [--json PATH]
 
 Each side has its own SQLite file with the same tables and index, in WAL mode with
 ``synchronous=FULL`` and ``foreign_keys=ON`` (checked on every open connection before a
@@ -63,7 +64,8 @@ class Prepared:
 #: A read workload on fewer bikes than this runs ``REPEAT_ROWS // n`` times within one
 #: timing, and the timing is divided by that: at 1,000 rows a workload lasts one to a few
 #: milliseconds, where one timing is at the mercy of a timer tick or a cache another side
-#: just cooled (the way ``timeit`` picks its loop count). The same count for every side.
+#: just cooled (the way ``timeit`` picks its loop count). The same count for every side;
+#: ``--repeat-rows`` changes it (0: every read once per timing, as a smoke test wants).
 REPEAT_ROWS = 10_000
 
 
@@ -198,6 +200,7 @@ def run_size(
     run: int,
     results: Results,
     directory: str | None,
+    repeat_rows: int = REPEAT_ROWS,
 ) -> None:
     names = list(makers)
     table = results.table(_title(n), names)
@@ -209,7 +212,7 @@ def run_size(
                 side = make()
                 with probe.running(name):
                     side.open(tmp)
-                    prepared.append(Prepared(side, [], [], [], max(1, REPEAT_ROWS // n)))
+                    prepared.append(Prepared(side, [], [], [], max(1, repeat_rows // n)))
                     owners = side.add_owners(data.owner_names(n))
                     p = prepared[-1]
                     p.rows = data.bike_rows(n, owners)
@@ -334,9 +337,12 @@ def _rows(table: Table) -> int:
 def report(results: Results, names: list[str]) -> str:
     tables = list(results.tables.values())
     rounds, runs = results.settings["rounds"], results.settings["runs"]
+    repeat = results.settings.get("repeat_rows", REPEAT_ROWS)
     how = f"best of {rounds} rounds" + (
         f"; {runs} runs, in brackets the range of the runs' bests" if runs > 1 else ""
     )
+    if any(_rows(t) < repeat for t in tables):
+        how += f"; a read on n < {repeat:,} bikes runs {repeat:,} // n times per timing"
     parts = [f"bench_mapper: {', '.join(names)} ({how})", *results.notes]
     for table in tables:
         parts.append(render(table, RATIOS))
@@ -363,9 +369,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sides", help="comma separated; default: every one installed")
     keys = ",".join(w.key for w in [*WORKLOADS, MEMORY])
     parser.add_argument("--workloads", help=f"comma separated, of {keys}; default: all")
+    parser.add_argument(
+        "--repeat-rows",
+        type=int,
+        default=REPEAT_ROWS,
+        help="a read on fewer bikes runs this // bikes times per timing (0: once)",
+    )
     parser.add_argument("--dir", help="where the database files go (default: a temporary dir)")
     parser.add_argument("--json", help="also write every sample here (for compare.py)")
     args = parser.parse_args(argv)
+    if args.repeat_rows < 0:
+        parser.error(f"--repeat-rows must be 0 or more, got {args.repeat_rows}")
 
     makers, missing = available_sides()
     if args.sides:
@@ -385,14 +399,30 @@ def main(argv: list[str] | None = None) -> int:
 
     results = Results(
         "bench_mapper",
-        {"sizes": sizes, "rounds": args.rounds, "runs": args.runs, "sides": list(makers)},
+        {
+            "sizes": sizes,
+            "rounds": args.rounds,
+            "runs": args.runs,
+            "sides": list(makers),
+            "repeat_rows": args.repeat_rows,
+        },
     )
     if not args.sides:  # say which peers are missing from the default
         results.notes.extend(missing)
     results.notes.append(f"at the start: {load_note()}")
     for run in range(args.runs):
         for n in sizes:
-            run_size(makers, n, workloads, "memory" in chosen, args.rounds, run, results, args.dir)
+            run_size(
+                makers,
+                n,
+                workloads,
+                "memory" in chosen,
+                args.rounds,
+                run,
+                results,
+                args.dir,
+                args.repeat_rows,
+            )
     results.notes.append(f"at the end: {load_note()}")
     print(report(results, list(makers)))
     if args.json:

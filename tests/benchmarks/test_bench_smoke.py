@@ -60,9 +60,10 @@ def polynom03_python() -> str | None:
 def test_bench_mapper_prints_a_table_per_size_targets_and_growth(tmp_path: Path) -> None:
     out = run(
         "bench_mapper.py",
-        *("--sizes", "100,200", "--rounds", "1", "--runs", "2"),
+        *("--sizes", "100,200", "--rounds", "1", "--runs", "2", "--repeat-rows", "0"),
         *("--dir", str(tmp_path), "--json", str(tmp_path / "mapper.json")),
     )
+    assert "times per timing" not in out  # --repeat-rows 0: every read once per timing
     sides = ["polynom", *PEERS, "sqlite3"]
     for side in sides:
         assert f"  {side}: journal_mode=wal, synchronous=2, foreign_keys=1" in out
@@ -98,8 +99,9 @@ def test_bench_mapper_runs_one_workload_of_chosen_sides(tmp_path: Path) -> None:
     out = run(
         "bench_mapper.py",
         *("--sizes", "100", "--rounds", "1", "--sides", "polynom,sqlite3"),
-        *("--workloads", "count", "--dir", str(tmp_path)),
+        *("--workloads", "count", "--repeat-rows", "500", "--dir", str(tmp_path)),
     )
+    assert "a read on n < 500 bikes runs 500 // n times per timing" in out
     assert "100 counts, Decimal filter" in out
     assert "get each by id" not in out
     assert "SQLAlchemy" not in out
