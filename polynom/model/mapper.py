@@ -8,6 +8,7 @@ names.
 
 from __future__ import annotations
 
+import decimal as _decimal
 from typing import TYPE_CHECKING, Any
 
 from polynom.errors import DetachedModelError, SchemaError, StoredValueError, ValidationError
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from polynom.schema.schema import BaseSchema, Field, ForeignKeyField
 
 _NONE = type(None)
+#: Types no model can be (no class attribute can be added to a built-in type): a value of
+#: one is compared as it is, without looking for a ``__mapper__`` on its type, which for
+#: them raises and swallows an AttributeError (two thirds of binding a compared value).
+_PLAIN = frozenset({str, int, float, bool, bytes, _decimal.Decimal, _NONE})
 #: ``PolyType.from_db``: values of a polytype that keeps it need no conversion.
 _IDENTITY = PolyType.from_db
 #: ``PolyType.to_db``: values of a polytype that keeps it cross to a store as they are.
@@ -43,6 +48,8 @@ class ModelColumn(Column):
     __slots__ = ()
 
     def coerce(self, value: Any) -> Any:
+        if type(value) in _PLAIN:
+            return value
         if getattr(type(value), "__mapper__", None) is not None:  # a foreign key vs a model
             return value.__dict__[ENTRY_ID]
         return value
