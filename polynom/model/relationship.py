@@ -241,11 +241,11 @@ class Relationship(RelationshipAttribute):
             if ref is None:
                 return None
         elif state in (TRANSIENT, PENDING):
-            return _RelatedList(self, obj, ())
+            return _related_list(self, obj, ())
         session = _tracker(obj)
         if session is None or not session.is_active:
             if state == TRANSIENT:
-                return None if self.scalar else _RelatedList(self, obj, ())
+                return None if self.scalar else _related_list(self, obj, ())
             raise DetachedModelError(
                 f"{self} was not loaded before the session ended; access it inside the "
                 f"session or load it with .options(joinedload({self}))"
@@ -261,11 +261,11 @@ class Relationship(RelationshipAttribute):
         children = session.query(self.target).load_by(
             self.foreign_key.python_field_name, obj._entry_id
         )
-        return _RelatedList(self, obj, children)
+        return _related_list(self, obj, children)
 
     def set_loaded(self, obj: BaseModel, value: Any) -> None:
         """Store an eagerly loaded value (no change tracking)."""
-        obj.__dict__[self.name] = value if self.scalar else _RelatedList(self, obj, value)
+        obj.__dict__[self.name] = value if self.scalar else _related_list(self, obj, value)
 
     def __set__(self, obj: BaseModel, value: Any) -> None:
         if self.plain:
@@ -328,14 +328,16 @@ class _RelatedList(list[BaseModel]):
     """The list behind a one-to-many relationship; keeps foreign keys and backrefs in step.
 
     Slotted: a lazy or eager load makes one per parent, and without a ``__dict__`` it is one
-    object for the garbage collector instead of two."""
+    object for the garbage collector instead of two. Made by :func:`_related_list`, with
+    list's own ``__init__`` (a Python one doubled the cost of making it)."""
 
     __slots__ = ("_parent", "_rel")
 
-    def __init__(self, relationship: Relationship, parent: BaseModel, items: Iterable[BaseModel]):
-        super().__init__(items)
-        self._rel = relationship
-        self._parent = parent
+    if TYPE_CHECKING:  # the slots' types; at run time list's own __init__ runs
+
+        def __init__(self, items: Iterable[BaseModel] = ()) -> None:
+            self._rel: Relationship
+            self._parent: BaseModel
 
     def _link(self, child: BaseModel) -> None:
         rel = self._rel
@@ -413,3 +415,13 @@ class _RelatedList(list[BaseModel]):
         for child in old if isinstance(index, slice) else [old]:
             if child not in self:
                 self._unlink(child)
+
+
+def _related_list(
+    relationship: Relationship, parent: BaseModel, items: Iterable[BaseModel]
+) -> _RelatedList:
+    """The list behind ``parent``'s ``relationship``, holding ``items``."""
+    related = _RelatedList(items)
+    related._rel = relationship
+    related._parent = parent
+    return related
