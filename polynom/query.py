@@ -545,13 +545,15 @@ def _eager_load(
     assert ref is not None
     ref_name = ref.__mapper__.schema.field_by_db_name(fk.referenced_db_field_name)
     assert ref_name is not None
-    keys = sorted({p.__dict__[ref_name.python_field_name] for p in parents} - {None})
+    key_name, fk_name = ref_name.python_field_name, fk.python_field_name
+    keys = sorted({p.__dict__[key_name] for p in parents} - {None})
     children: dict[Any, list[BaseModel]] = defaultdict(list)
-    column = target.__mapper__.attributes[fk.python_field_name].column
+    column = target.__mapper__.attributes[fk_name].column
     for start in range(0, len(keys), _IN_CHUNK):
         for child in (
             Query(target, session).filter(column.in_(keys[start : start + _IN_CHUNK])).all()
         ):
-            children[child.__dict__.get(fk.python_field_name)].append(child)
+            children[child.__dict__.get(fk_name)].append(child)
+    set_loaded = rel.set_loaded
     for parent in parents:
-        rel.set_loaded(parent, children.get(parent.__dict__.get(ref_name.python_field_name), []))
+        set_loaded(parent, children.get(parent.__dict__.get(key_name), []))
