@@ -58,6 +58,12 @@ def test_columns_compare_with_columns_and_foreign_keys_with_models():
     )
     owner = Owner(name="ada")
     assert compiled(Bike.owner_id == owner) == ('"t0"."owner_id" = ?', [owner._entry_id])
+    # models and plain ids mixed in one list: each model stands for its entry id
+    other = Owner(name="bo")
+    assert compiled(Bike.owner_id.in_([owner, "x-1", other])) == (
+        '"t0"."owner_id" IN (?, ?, ?)',
+        [owner._entry_id, "x-1", other._entry_id],
+    )
 
 
 def test_orderings():
