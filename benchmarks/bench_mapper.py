@@ -200,7 +200,7 @@ def run_size(
     run: int,
     results: Results,
     directory: str | None,
-    repeat_rows: int = REPEAT_ROWS,
+    repeat_rows: int,
 ) -> None:
     names = list(makers)
     table = results.table(_title(n), names)
@@ -337,7 +337,7 @@ def _rows(table: Table) -> int:
 def report(results: Results, names: list[str]) -> str:
     tables = list(results.tables.values())
     rounds, runs = results.settings["rounds"], results.settings["runs"]
-    repeat = results.settings.get("repeat_rows", REPEAT_ROWS)
+    repeat = results.settings["repeat_rows"]
     how = f"best of {rounds} rounds" + (
         f"; {runs} runs, in brackets the range of the runs' bests" if runs > 1 else ""
     )
