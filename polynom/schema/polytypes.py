@@ -411,7 +411,7 @@ class Decimal(PolyType):
         kind = type(value)
         if kind is float:
             if self._shift is not None:  # round() refuses an infinity, as it should
-                return _MULTIPLY(_decimal.Decimal(round(value * self._shift)), self._quantum)
+                return _MULTIPLY(round(value * self._shift), self._quantum)
             value = repr(value)
         elif kind is _decimal.Decimal and value.same_quantum(self._quantum):
             return value
@@ -422,10 +422,9 @@ class Decimal(PolyType):
             return None
         return StoreForm(
             float,
-            "{multiply}({Decimal}(round(v * {shift})), {quantum})",
+            "{multiply}(round(v * {shift}), {quantum})",
             {
                 "multiply": _MULTIPLY,
-                "Decimal": _decimal.Decimal,
                 "shift": self._shift,
                 "quantum": self._quantum,
             },
