@@ -280,10 +280,10 @@ class ModelMapper:
         #: they cannot be); a function written out for these columns (:mod:`.row_builder`).
         self.build = row_builder(model, self.names, self.conversions, STATE_KEY, self.unreadable)
         self.relationships = relationships
-        #: Statements that are the same for every use (a get by id, an insert of ``n`` rows),
-        #: built once, by what they are and the entity's quoted name (the default namespace
-        #: is a setting, which may differ between applications).
-        self.statement_cache: dict[tuple[Any, ...], str] = {}
+        #: Statements that are the same for every use (a get by id, an insert of ``n`` rows)
+        #: and an insert's layout, built once, by what they are and the entity's quoted name
+        #: (the default namespace is a setting, which may differ between applications).
+        self.statement_cache: dict[tuple[Any, ...], Any] = {}
 
     def unreadable(self, name: str, raw: Any, exc: Exception) -> StoredValueError:
         """The error for a stored value that field ``name``'s polytype cannot read (written

@@ -14,7 +14,7 @@ from __future__ import annotations
 import abc
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 #: The Polypheny types the mapper declares (``polytype.sql_type`` without arguments).
@@ -80,13 +80,25 @@ class Capabilities:
         return sql_type.split("(", 1)[0].strip().upper() in self.exact_equality
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Result:
     """What one statement returned: the rows of a query, or the count of a DML statement."""
 
-    columns: list[str] = field(default_factory=list)
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
-    rowcount: int = -1
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    rowcount: int
+
+    def __init__(
+        self,
+        columns: list[str] | None = None,
+        rows: list[tuple[Any, ...]] | None = None,
+        rowcount: int = -1,
+    ) -> None:
+        # written out: the generated one calls two default factories, and every write
+        # returns a Result
+        self.columns = [] if columns is None else columns
+        self.rows = [] if rows is None else rows
+        self.rowcount = rowcount
 
 
 class StoreConnection(abc.ABC):

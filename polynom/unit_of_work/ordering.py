@@ -8,7 +8,7 @@ tested directly.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -64,11 +64,11 @@ class FlushPlan:
 
 
 def plan_flush(
-    new: Iterable[BaseModel], updates: list[Update], deleted: Iterable[BaseModel]
+    new: Iterable[BaseModel], updates: list[Update], deleted: Collection[BaseModel]
 ) -> FlushPlan:
     """Order pending inserts, updates and deletes for writing."""
     inserted = _by_schema(new)
-    removed = _by_schema(deleted)
+    removed = _by_schema(deleted) if deleted else {}
     batches = batch_updates(updates) if updates else []
     if not removed and len(inserted) <= 1:  # one entity (most flushes): nothing to order
         return FlushPlan(list(inserted.items()), batches, [], updates)

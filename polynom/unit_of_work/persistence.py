@@ -25,7 +25,7 @@ How an update batch is checked depends on what the store can be trusted with
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from polynom.errors import ConflictError
 from polynom.schema.schema import ENTRY_ID
@@ -42,7 +42,8 @@ from polynom.unit_of_work.integrity import (
 if TYPE_CHECKING:
     from polynom.model.mapper import ModelMapper
     from polynom.model.model import BaseModel
-    from polynom.schema.schema import BaseSchema
+    from polynom.schema.schema import BaseSchema, Field
+    from polynom.stores.base import Capabilities
     from polynom.unit_of_work.executor import Executor
     from polynom.unit_of_work.ordering import FlushPlan, UpdateBatch
 
@@ -83,17 +84,15 @@ def insert_models(
     """Insert models of one class with multi-row INSERTs.
 
     A row's values are read in one step and only the columns whose polytype converts on
-    the way to the store are converted (``ModelMapper.to_db_columns``); the statement for
-    a number of rows is built once per model class."""
+    the way to the store are converted (``ModelMapper.to_db_columns``); what the inserts
+    of a model class look like on this executor is worked out once (:func:`_insert_layout`)."""
     mapper = type(models[0]).__mapper__
-    schema = mapper.schema
-    table = schema_entity(schema)
+    layout = _insert_layout(mapper, executor)
     names = mapper.names
     width = len(names)
     converts = mapper.to_db_columns
-    per_statement = rows_per_statement(executor.max_params, width)
-    fields = schema.all_fields()
-    checked = needs_checks(executor, schema, fields)
+    per_statement = layout.per_statement
+    checked = layout.checked
     written: list[list[Any]] = []
     for start in range(0, len(models), per_statement):
         chunk = models[start : start + per_statement] if len(models) > per_statement else models
@@ -107,11 +106,49 @@ def insert_models(
                     value = params[row + i]
                     if value is not None:
                         params[row + i] = to_db(value)
-        executor.execute(_insert_statement(mapper, table, len(chunk)), params)
+        rows = len(chunk)
+        statement = layout.one_row if rows == 1 else _insert_statement(mapper, layout.table, rows)
+        executor.execute(statement, params)
         if checked:
             written += [params[i : i + width] for i in range(0, len(params), width)]
     if checked:
-        check_written(executor, schema, fields, written, pending)
+        check_written(executor, mapper.schema, layout.fields, written, pending)
+
+
+class _InsertLayout(NamedTuple):
+    """What inserting a model class's entries on one executor needs, worked out once."""
+
+    capabilities: Capabilities  # (the executor's: the key holds only its id)
+    table: str
+    fields: tuple[Field, ...]
+    per_statement: int
+    #: Whether :func:`check_written` must look at the rows (a store that lacks a check).
+    checked: bool
+    one_row: str
+
+
+def _insert_layout(mapper: ModelMapper, executor: Executor) -> _InsertLayout:
+    schema = mapper.schema
+    caps = executor.capabilities
+    # the entity's name depends on the default namespace (a setting), the statement's size
+    # on the executor's parameter limit, the checks on what its store enforces
+    key = ("insert layout", schema.namespace(), executor.max_params, id(caps))
+    cache = mapper.statement_cache
+    layout = cache.get(key)
+    if layout is None or layout.capabilities is not caps:
+        if len(cache) >= _MAX_CACHED:
+            cache.clear()
+        table = schema_entity(schema)
+        fields = schema.all_fields()
+        layout = cache[key] = _InsertLayout(
+            caps,
+            table,
+            fields,
+            rows_per_statement(executor.max_params, len(mapper.names)),
+            needs_checks(executor, schema, fields),
+            _insert_statement(mapper, table, 1),
+        )
+    return layout
 
 
 def _insert_statement(mapper: ModelMapper, table: str, rows: int) -> str:

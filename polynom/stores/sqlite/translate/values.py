@@ -48,8 +48,11 @@ def _adapt_decimal(v: Decimal) -> float | str:
     digits (SQLite prints 15 significant digits); wider decimals stay exact text."""
     if not v.is_finite():
         raise StoreError(f"cannot store the decimal {v}: only finite decimals can be stored")
-    if _REAL_CONTEXT.plus(v) == v:
-        return float(v)
+    text = str(v)
+    # no more characters than a double's digits: no more significant digits either (the
+    # usual case, decided without arithmetic); float() of the text is float() of the value
+    if len(text) <= REAL_DIGITS or _REAL_CONTEXT.plus(v) == v:
+        return float(text)
     return format(v, "f")
 
 
@@ -64,7 +67,7 @@ _ADAPTERS: dict[type, Any] = {
     float: None,
     bytes: None,
     type(None): None,
-    bool: int,
+    bool: None,  # sqlite3 binds it as the integer it is (0 or 1)
     Decimal: _adapt_decimal,
     datetime: _adapt_datetime,
     date: _adapt_date,
@@ -73,6 +76,8 @@ _ADAPTERS: dict[type, Any] = {
     memoryview: bytes,
 }
 
+#: The types SQLite takes as they are.
+_AS_IS = frozenset(t for t, adapter in _ADAPTERS.items() if adapter is None)
 
 _BY_BASE: tuple[tuple[type, Callable[[Any], Any]], ...] = (
     (int, int),
@@ -106,13 +111,9 @@ def adapt_params(params: Sequence[Any]) -> Sequence[Any]:
     A mapping (for ``:name`` placeholders) is adapted value by value."""
     if isinstance(params, dict):
         return {k: adapt_value(v) for k, v in params.items()}  # type: ignore[return-value]
-    get = _ADAPTERS.get
-    for v in params:
-        if get(type(v), _adapt_other) is not None:
-            break
-    else:
+    if _AS_IS.issuperset(map(type, params)):  # (a scan in C: most parameters need nothing)
         return params
-    other = _adapt_other
+    get, other = _ADAPTERS.get, _adapt_other
     return [v if (f := get(type(v), other)) is None else f(v) for v in params]
 
 
