@@ -5,6 +5,7 @@ sets them before calling ``super().__init__()``."""
 from __future__ import annotations
 
 import itertools
+import uuid
 
 import pytest
 
@@ -79,3 +80,15 @@ def test_a_polynom_style_init_keeps_the_fields_it_set_first(models):
     assert (book.title, book.pages, book._entry_id) == ("d", 12, "book-1")
     assert book.tags == [] and isinstance(book.serial, int)
     assert LegacyBook("e").pages == 100 and len(LegacyBook("f")._entry_id) == 36
+
+
+def test_a_new_model_gets_a_random_version_4_uuid_as_its_entry_id(models):
+    shelf = models[0]
+    ids = [shelf()._entry_id for _ in range(200)]
+    assert len(set(ids)) == len(ids)
+    for entry_id in ids:
+        parsed = uuid.UUID(entry_id)
+        assert str(parsed) == entry_id  # the canonical 36-character text PolyNOM stores
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    # the variant digit keeps two random bits: all four of its values turn up
+    assert {entry_id[19] for entry_id in ids} == set("89ab")

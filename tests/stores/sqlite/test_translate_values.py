@@ -29,9 +29,13 @@ def test_values_are_adapted_to_exact_sortable_forms() -> None:
     assert adapt_value(Decimal("1.10")) == 1.1 and type(adapt_value(Decimal("1.10"))) is float
     assert adapt_value(Decimal("1E+2")) == 100.0
     assert adapt_value(Decimal("-999999999999.999")) == -999999999999.999
+    # longer as text than a double's digits, but with no more significant ones: a double
+    assert adapt_value(Decimal("0.000000000000001234")) == 1.234e-15
+    assert adapt_value(Decimal("1234567890.12345")) == 1234567890.12345
     # wider: exact text
     assert adapt_value(Decimal("1234567890.123456789")) == "1234567890.123456789"
     assert adapt_value(Decimal("-0.1234567890123456")) == "-0.1234567890123456"
+    assert adapt_value(Decimal("123456789012345.6")) == "123456789012345.6"
     assert adapt_value(datetime(2020, 1, 1, 12, tzinfo=plus2)) == "2020-01-01 10:00:00.000000"
     assert adapt_value(datetime(2020, 1, 1, 12)) == "2020-01-01 12:00:00.000000"  # UTC
     assert adapt_value(datetime(999, 1, 1)) == "0999-01-01 00:00:00.000000"
