@@ -64,9 +64,12 @@ class FlushPlan:
 
 
 def plan_flush(
-    new: Iterable[BaseModel], updates: list[Update], deleted: Collection[BaseModel]
+    new: Collection[BaseModel], updates: list[Update], deleted: Collection[BaseModel]
 ) -> FlushPlan:
     """Order pending inserts, updates and deletes for writing."""
+    if len(new) == 1 and not (updates or deleted):
+        (model,) = new  # one new model (a create request, a one-row transaction)
+        return FlushPlan([(type(model).__mapper__.schema, [model])], [], [], updates)
     inserted = _by_schema(new)
     removed = _by_schema(deleted) if deleted else {}
     batches = batch_updates(updates) if updates else []

@@ -251,6 +251,8 @@ class UnitOfWork:
             _check_required(model, mapper.required)
             for attribute in mapper.mutable_columns:  # changed in place since assignment?
                 attribute.check_in_place(model)
+        if not updates:
+            return
         cls: type[BaseModel] | None = None
         required: frozenset[str] = frozenset()
         for model, changes in updates:
