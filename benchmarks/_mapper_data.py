@@ -36,6 +36,22 @@ class BikeRow(NamedTuple):
     owner_id: str
 
 
+def new_bike(model: Any, r: BikeRow, **key: str) -> Any:
+    """A new object of an ORM side's bike ``model`` with the row's values, by keyword (the
+    idiom of every ORM; no dict of the row is made, as the raw sqlite3 side makes none);
+    ``key`` is the id where the side makes it."""
+    return model(
+        **key,
+        brand=r.brand,
+        model=r.model,
+        price=r.price,
+        weight=r.weight,
+        in_stock=r.in_stock,
+        year=r.year,
+        owner_id=r.owner_id,
+    )
+
+
 def owner_names(n: int) -> list[str]:
     return [f"owner {i}" for i in range(max(1, n // BIKES_PER_OWNER))]
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import peewee as pw
-from _mapper_data import PAGE_SIZE, BikeRow, cents
+from _mapper_data import PAGE_SIZE, BikeRow, cents, new_bike
 
 _db = pw.SqliteDatabase(None)  # bound to a file in open()
 
@@ -51,19 +51,6 @@ class PwBike(pw.Model):
 _BATCH = 32766 // len(PwBike._meta.sorted_fields)
 
 
-def _bike(r: BikeRow) -> PwBike:
-    return PwBike(
-        id=str(uuid.uuid4()),
-        brand=r.brand,
-        model=r.model,
-        price=r.price,
-        weight=r.weight,
-        in_stock=r.in_stock,
-        year=r.year,
-        owner=r.owner_id,
-    )
-
-
 class PeeweeSide:
     name = "Peewee"
 
@@ -95,7 +82,7 @@ class PeeweeSide:
     # -- workloads -----------------------------------------------------------------------
 
     def insert(self, rows: list[BikeRow]) -> list[str]:
-        bikes = [_bike(r) for r in rows]
+        bikes = [new_bike(PwBike, r, id=str(uuid.uuid4())) for r in rows]
         with _db.atomic():
             PwBike.bulk_create(bikes, batch_size=_BATCH)
         return [b.id for b in bikes]
@@ -148,7 +135,7 @@ class PeeweeSide:
         ids = []
         for r in rows:
             with _db.atomic():
-                bike = _bike(r)
+                bike = new_bike(PwBike, r, id=str(uuid.uuid4()))
                 bike.save(force_insert=True)
             ids.append(bike.id)
         return ids

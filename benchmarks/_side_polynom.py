@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from _mapper_data import PAGE_SIZE, BikeRow, cents
+from _mapper_data import PAGE_SIZE, BikeRow, cents, new_bike
 
 from polynom import (
     Application,
@@ -65,20 +65,6 @@ class Bike(BaseModel):
     owner = Relationship(Owner, back_populates="bikes")
 
 
-def _bike(r: BikeRow) -> Bike:
-    """A new bike from the row's values, by keyword (as on every ORM side: no ``**`` of a
-    dict made per row, which the raw sqlite3 side would not pay)."""
-    return Bike(
-        brand=r.brand,
-        model=r.model,
-        price=r.price,
-        weight=r.weight,
-        in_stock=r.in_stock,
-        year=r.year,
-        owner_id=r.owner_id,
-    )
-
-
 _DELETE = 'DELETE FROM "bench"."bike"'
 _IN_CHUNK = 500
 
@@ -123,7 +109,7 @@ class PolynomSide:
 
     def insert(self, rows: list[BikeRow]) -> list[str]:
         with Session(self.app) as s:
-            bikes = [_bike(r) for r in rows]
+            bikes = [new_bike(Bike, r) for r in rows]
             s.add_all(bikes)
             s.commit()
         return [b._entry_id for b in bikes]
@@ -185,7 +171,7 @@ class PolynomSide:
         ids = []
         for r in rows:
             with Session(self.app) as s:
-                bike = _bike(r)
+                bike = new_bike(Bike, r)
                 s.add(bike)
                 s.commit()
             ids.append(bike._entry_id)

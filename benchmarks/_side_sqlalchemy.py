@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from _mapper_data import PAGE_SIZE, BikeRow, cents
+from _mapper_data import PAGE_SIZE, BikeRow, cents, new_bike
 from sqlalchemy import orm
 
 # "Dialect sqlite+pysqlite does *not* support Decimal objects natively": that is the point
@@ -48,21 +48,6 @@ class SaBike(_Base):
     year: orm.Mapped[int | None] = orm.mapped_column(sa.Integer)
     owner_id: orm.Mapped[str | None] = orm.mapped_column(sa.ForeignKey("owner.id"), index=True)
     owner: orm.Mapped[SaOwner | None] = orm.relationship(back_populates="bikes")
-
-
-def _bike(r: BikeRow) -> SaBike:
-    """A new bike from the row's values, by keyword (as on every ORM side: no ``**`` of a
-    dict made per row, which the raw sqlite3 side would not pay)."""
-    return SaBike(
-        id=str(uuid.uuid4()),
-        brand=r.brand,
-        model=r.model,
-        price=r.price,
-        weight=r.weight,
-        in_stock=r.in_stock,
-        year=r.year,
-        owner_id=r.owner_id,
-    )
 
 
 def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -99,7 +84,7 @@ class SqlAlchemySide:
     # -- workloads -----------------------------------------------------------------------
 
     def insert(self, rows: list[BikeRow]) -> list[str]:
-        bikes = [_bike(r) for r in rows]
+        bikes = [new_bike(SaBike, r, id=str(uuid.uuid4())) for r in rows]
         with self.Session() as s:
             s.add_all(bikes)
             s.commit()
@@ -168,7 +153,7 @@ class SqlAlchemySide:
         ids = []
         for r in rows:
             with self.Session.begin() as s:
-                bike = _bike(r)
+                bike = new_bike(SaBike, r, id=str(uuid.uuid4()))
                 s.add(bike)
             ids.append(bike.id)
         return ids
