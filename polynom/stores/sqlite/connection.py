@@ -59,7 +59,7 @@ from polynom.stores.sqlite.translate.translation import (
     translate,
 )
 from polynom.stores.sqlite.translate.types import type_from_decl
-from polynom.stores.sqlite.translate.values import adapt_params, register_converters
+from polynom.stores.sqlite.translate.values import AS_IS, adapt_params, register_converters
 from polynom.stores.sqlite.writes import fit
 
 __all__ = ["SqliteConnection", "SqliteResult", "is_broken"]
@@ -429,15 +429,14 @@ class SqliteConnection(StoreConnection):
                 raw.close()  # rolls back an open transaction
 
 
-#: Parameter rows, and values SQLite binds as they are (``adapt_params`` leaves them alone).
+#: Parameter rows (their values need no adapting when all are of ``AS_IS`` types).
 _ROW_TYPES = frozenset({list, tuple})
-_PLAIN_TYPES = frozenset({str, int, float, bytes, type(None)})
 
 
 def _plain_rows(rows: Sequence[Sequence[Any]]) -> bool:
     """True when every row is a list or tuple of values that need no adapting: a batch of
     updates checks it once, in C, instead of adapting row by row."""
-    return _ROW_TYPES.issuperset(map(type, rows)) and _PLAIN_TYPES.issuperset(
+    return _ROW_TYPES.issuperset(map(type, rows)) and AS_IS.issuperset(
         map(type, chain.from_iterable(rows))
     )
 

@@ -76,8 +76,8 @@ _ADAPTERS: dict[type, Any] = {
     memoryview: bytes,
 }
 
-#: The types SQLite takes as they are.
-_AS_IS = frozenset(t for t, adapter in _ADAPTERS.items() if adapter is None)
+#: The types SQLite binds as they are (values ``adapt_params`` leaves alone).
+AS_IS = frozenset(t for t, adapter in _ADAPTERS.items() if adapter is None)
 
 _BY_BASE: tuple[tuple[type, Callable[[Any], Any]], ...] = (
     (int, int),
@@ -111,7 +111,7 @@ def adapt_params(params: Sequence[Any]) -> Sequence[Any]:
     A mapping (for ``:name`` placeholders) is adapted value by value."""
     if isinstance(params, dict):
         return {k: adapt_value(v) for k, v in params.items()}  # type: ignore[return-value]
-    if _AS_IS.issuperset(map(type, params)):  # (a scan in C: most parameters need nothing)
+    if AS_IS.issuperset(map(type, params)):  # (a scan in C: most parameters need nothing)
         return params
     get, other = _ADAPTERS.get, _adapt_other
     return [v if (f := get(type(v), other)) is None else f(v) for v in params]
