@@ -470,7 +470,7 @@ class Session:
         uow = self.unit_of_work
         if uow.watched:
             uow.collect_mutations()
-        if not (uow.new or uow.dirty or uow.deleted):  # has_changes(), inlined
+        if not uow.has_changes():
             return
         updates = uow.pending_updates() if uow.dirty else []
         uow.check_required(updates)

@@ -106,9 +106,7 @@ def insert_models(
                     value = params[row + i]
                     if value is not None:
                         params[row + i] = to_db(value)
-        rows = len(chunk)
-        statement = layout.one_row if rows == 1 else _insert_statement(mapper, layout.table, rows)
-        executor.execute(statement, params)
+        executor.execute(_insert_statement(mapper, layout.table, len(chunk)), params)
         if checked:
             written += [params[i : i + width] for i in range(0, len(params), width)]
     if checked:
@@ -124,7 +122,6 @@ class _InsertLayout(NamedTuple):
     per_statement: int
     #: Whether :func:`check_written` must look at the rows (a store that lacks a check).
     checked: bool
-    one_row: str
 
 
 def _insert_layout(mapper: ModelMapper, executor: Executor) -> _InsertLayout:
@@ -146,7 +143,6 @@ def _insert_layout(mapper: ModelMapper, executor: Executor) -> _InsertLayout:
             fields,
             rows_per_statement(executor.max_params, len(mapper.names)),
             needs_checks(executor, schema, fields),
-            _insert_statement(mapper, table, 1),
         )
     return layout
 
