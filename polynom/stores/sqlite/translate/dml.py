@@ -8,7 +8,9 @@ three-part ``"ns"."t"."c"`` is rewritten to that table's name in the statement. 
 reports where its result columns come from (:data:`SelectSources`), and its text with every
 plain column of the result as stored (``SELECT +`t0`.`price```): SQLite then names no declared
 type for it, so no converter runs and the value comes back in its stored form (a REAL, a 0/1,
-ISO text), for a reader that converts by the column's type itself (the mapper does).
+ISO text), for a reader that converts by the column's type itself (the mapper does). A column
+the ORDER BY also sorts by is read as ``likely(`t0`.`price`)`` there and in the ORDER BY, the
+same no-op that SQLite sees through (see :func:`~.clauses.sorted_items`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from polynom.errors import StoreError
-from polynom.stores.sqlite.translate.clauses import rewrite_clauses
+from polynom.stores.sqlite.translate.clauses import rewrite_clauses, sorted_items
 from polynom.stores.sqlite.translate.names import backquote, mangle
 from polynom.stores.sqlite.translate.tokens import (
     OP,
@@ -420,6 +422,10 @@ class DmlRewriter:
                 if renamed:
                     out[sig[k]] = renamed
             k += 1
+        sorted_by = sorted_items(self.toks, sig) if self.sources is not None else {}
+        # what the last name of each such ORDER BY expression reads before its NULLS clause
+        # may be added to it (the stored text closes the expression's parenthesis there)
+        names_end = {b: out[sig[b]] for _end, spans in sorted_by.values() for _a, b in spans}
         if any(self.word(k) in ("SELECT", "OFFSET") for k in range(self.n)):
             rewrite_clauses(self.sql, self.toks, sig, out, self.polypheny)
         text = "".join(out)
@@ -429,12 +435,21 @@ class DmlRewriter:
                 for a, item in zip(self._item_starts, self.sources[1], strict=True)
                 if item is not None and item[1] != "*"
             ]
-            if plain:
-                for a in plain:  # a unary plus: the same value, but no declared type
+            for a in plain:
+                if a not in sorted_by:  # a unary plus: the same value, no declared type
                     out[sig[a]] = "+" + out[sig[a]]
-                self.stored_sql = "".join(out)
-            else:
-                self.stored_sql = text
+                    continue
+                # also sorted by: likely(), a no-op that hides the declared type just as
+                # well, on both sides, so SQLite sees one expression and an index on the
+                # column still serves the ORDER BY (a unary plus there would not)
+                end, spans = sorted_by[a]
+                out[sig[a]] = "likely(" + out[sig[a]]
+                out[sig[end]] += ")"
+                for oa, ob in spans:
+                    out[sig[oa]] = "likely(" + out[sig[oa]]
+                    name = names_end[ob]
+                    out[sig[ob]] = name + ")" + out[sig[ob]][len(name) :]
+            self.stored_sql = "".join(out) if plain else text
         return text
 
     def _select_sources(self, refs: list[_Ref]) -> SelectSources | None:
