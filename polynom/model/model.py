@@ -12,6 +12,7 @@ import copy
 from typing import Any, ClassVar, TypeVar
 
 from polynom.errors import DetachedModelError, SchemaError, ValidationTypeError
+from polynom.model.initializer import model_initializer
 from polynom.model.mapper import (
     EntryIdAttribute,
     FieldAttribute,
@@ -75,6 +76,7 @@ class BaseModel:
                 cls.__mapper__ = ModelMapper(
                     cls, inherited.schema, inherited.attributes, relationships
                 )
+                _write_init(cls)
             return
         schema = schema_class(cls.__dict__["schema"])
         attributes: dict[str, FieldAttribute] = {}
@@ -87,6 +89,7 @@ class BaseModel:
             attributes[name] = attribute
             setattr(cls, name, attribute)
         cls.__mapper__ = ModelMapper(cls, schema, attributes, relationships)
+        _write_init(cls)
         if not issubclass(cls, FlexModel):  # run-time models do not register their schema
             models_by_schema[schema] = cls
             polynom_schema(schema)
@@ -257,6 +260,29 @@ class BaseModel:
     def __repr__(self) -> str:
         values = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items() if k != ENTRY_ID)
         return f"<{type(self).__name__} {self.__dict__.get(ENTRY_ID)} {values}>"
+
+
+def _write_init(cls: type[BaseModel]) -> None:
+    """Give a model class an ``__init__`` written out for its fields (:mod:`.initializer`),
+    unless the class or a base between it and ``BaseModel`` has its own."""
+    if cls.__init__ is not BaseModel.__init__ and not getattr(cls.__init__, _WRITTEN, False):
+        return
+    mapper = cls.__mapper__
+    attributes = mapper.attributes
+    init = model_initializer(
+        cls,
+        ENTRY_ID,
+        new_entry_id,
+        {name: attributes[name].polytype for name in mapper.validators},
+        [a.field for name, a in attributes.items() if name != ENTRY_ID],
+        BaseModel.__init__,
+    )
+    setattr(init, _WRITTEN, True)
+    type.__setattr__(cls, "__init__", init)
+
+
+#: Marks the ``__init__`` functions :func:`_write_init` made.
+_WRITTEN = "__polynom_written__"
 
 
 class FlexModel(BaseModel):

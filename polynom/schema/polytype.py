@@ -2,9 +2,9 @@
 :mod:`polynom.schema.polytypes`, which also exports this one).
 
 A polytype validates and normalises values on assignment, moves them across the store
-interface (``to_db`` / ``from_db``, and for the hottest loop, reading rows, the usual store
-form as an expression: :class:`StoreForm`), and writes them as JSON for the changelog and
-dumps.
+interface (``to_db`` / ``from_db``), and writes them as JSON for the changelog and dumps. For
+the hottest paths, reading rows and making models, it also gives the usual store form and
+the usual valid value as expressions (:class:`StoreForm`).
 """
 
 from __future__ import annotations
@@ -19,12 +19,14 @@ __all__ = ["PolyType", "StoreForm"]
 
 
 class StoreForm(NamedTuple):
-    """How a polytype reads the form a store usually returns its values in, written out as
-    a Python expression, so the function that builds models from rows
-    (``polynom.model.row_builder``) converts such a value without calling ``from_db``.
+    """One step of a polytype on its usual kind of value, written out as a Python expression
+    over the value ``v`` (``{name}`` stands for ``names[name]``), so the functions made per
+    model class do it without a call: for a value of type ``kind``,
 
-    For a value of type ``kind``, ``expression`` (over the value ``v``; ``{name}`` stands
-    for ``names[name]``) gives what ``from_db(v)`` returns."""
+    * :meth:`PolyType.store_form`: what ``from_db(v)`` returns, for the form a store usually
+      returns values in (``polynom.model.row_builder`` builds models from rows with it);
+    * :meth:`PolyType.valid_form`: True when ``validate(v)`` would return ``v`` as it is
+      (``polynom.model.initializer`` makes new models with it)."""
 
     kind: type[Any]
     expression: str
@@ -65,6 +67,12 @@ class PolyType(PolyNOMCodec):
         """``from_db`` for the store form its values usually come in, as an expression
         (None: loading calls ``from_db`` for a value that is not of the :attr:`native`
         type). Reading the rows of a query is the hottest loop there is."""
+        return None
+
+    def valid_form(self) -> StoreForm | None:
+        """When :meth:`validate` returns a value of the usual kind as it is, as an expression
+        (None: a new model's value is always validated by the call). Making a model is the
+        hottest path of every insert."""
         return None
 
     def to_json(self, value: Any) -> Any:

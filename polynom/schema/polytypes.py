@@ -118,6 +118,9 @@ class Text(PolyType):
             return value
         return _check_text(value)
 
+    def valid_form(self) -> StoreForm | None:
+        return StoreForm(str, "v.isascii()", {})
+
 
 class VarChar(Text):
     """Text of at most ``length`` characters, counted as Polypheny counts them.
@@ -146,6 +149,9 @@ class VarChar(Text):
         ):
             raise ValueError(f"is longer than VarChar({self.length}) allows ({self._size(value)})")
         return value
+
+    def valid_form(self) -> StoreForm | None:
+        return StoreForm(str, "v.isascii() and len(v) <= {length}", {"length": self.length})
 
     @staticmethod
     def _size(value: str) -> str:
@@ -188,6 +194,9 @@ class _Int(PolyType):
         if not -limit <= value < limit:
             raise ValueError(f"is out of range for {type(self).__name__} ({-limit} to {limit - 1})")
         return value
+
+    def valid_form(self) -> StoreForm | None:
+        return StoreForm(int, "{low} <= v < {limit}", {"low": -self._limit, "limit": self._limit})
 
     def from_db(self, value: Any) -> Any:
         return None if value is None else int(value)
@@ -261,6 +270,9 @@ class Double(PolyType):
                 raise ValueError(_NAN)
             return 0.0 if value == 0.0 else value  # SQLite keeps no sign on zero
         return _to_float(value, "Double")
+
+    def valid_form(self) -> StoreForm | None:
+        return StoreForm(float, "v == v and v != 0.0", {})  # not NaN, not a signed zero
 
     def from_db(self, value: Any) -> Any:
         return None if value is None else float(value)
@@ -417,6 +429,13 @@ class Decimal(PolyType):
             return value
         return _decimal.Decimal(value).quantize(self._quantum, context=_WIDE)
 
+    def valid_form(self) -> StoreForm | None:
+        return StoreForm(  # the usual value, as validate() checks it first
+            _decimal.Decimal,
+            "v.same_quantum({quantum}) and not v.is_signed() and v.adjusted() < {whole}",
+            {"quantum": self._quantum, "whole": self._whole},
+        )
+
     def store_form(self) -> StoreForm | None:
         if self._shift is None:  # wider than a double: stores return text or Decimals
             return None
@@ -453,6 +472,9 @@ class Boolean(PolyType):
         if not isinstance(value, bool):
             raise _type_error("bool", value)
         return value
+
+    def valid_form(self) -> StoreForm | None:
+        return StoreForm(bool, "True", {})
 
     def from_db(self, value: Any) -> Any:
         if type(value) is int:  # how stores without a boolean type hold one
