@@ -387,6 +387,30 @@ class Query(Generic[M]):
         rows = self._run(text, [column.bind(value)])
         return self._session.unit_of_work.models_for_rows(self._model, rows)
 
+    def load_in(self, name: str, values: Sequence[Any]) -> list[M]:
+        """The models whose field ``name`` holds one of ``values``, ignoring this query's
+        filters: the short path of an eager load. The values are ones models hold (keys of
+        the parents), so they are converted for the store but not validated again; each
+        statement is built once per model, field and size, the sizes rounded up to a power
+        of two by repeating the last value (an ``IN`` list means the same)."""
+        mapper = self._model.__mapper__
+        column = self._column(self._model, name)
+        to_db = column.field.polytype.to_db
+        cache = mapper.statement_cache
+        models: list[M] = []
+        for start in range(0, len(values), _IN_CHUNK):
+            chunk = [to_db(v) for v in values[start : start + _IN_CHUNK]]
+            size = min(_IN_CHUNK, 1 << (len(chunk) - 1).bit_length())
+            chunk += chunk[-1:] * (size - len(chunk))
+            key = ("load_in", name, size, mapper.schema.namespace())
+            text = cache.get(key)
+            if text is None:
+                query = Query(self._model, self._session).filter(column.in_(chunk))
+                text = cache[key] = query.statement()[0]
+            rows = self._run(text, chunk)
+            models += self._session.unit_of_work.models_for_rows(self._model, rows)
+        return models
+
     def count(self) -> int:
         """How many entries match, whatever ``limit`` and ``offset`` say (as in PolyNOM 0.3:
         the total a pager shows); ``len(query.all())`` counts one page."""
@@ -532,12 +556,8 @@ def _eager_load(
     fk = rel.foreign_key
     if rel.scalar:
         ids = sorted({p.__dict__[fk.python_field_name] for p in parents} - {None})
-        by_id: dict[Any, BaseModel] = {}
-        for start in range(0, len(ids), _IN_CHUNK):
-            column = _ref_column(target, fk.referenced_db_field_name)
-            chunk = Query(target, session).filter(column.in_(ids[start : start + _IN_CHUNK]))
-            for model in chunk.all():
-                by_id[getattr(model, column.name)] = model
+        name = _ref_column(target, fk.referenced_db_field_name).name
+        by_id = {model.__dict__[name]: model for model in Query(target, session).load_in(name, ids)}
         for parent in parents:
             rel.set_loaded(parent, by_id.get(parent.__dict__.get(fk.python_field_name)))
         return
@@ -548,12 +568,8 @@ def _eager_load(
     key_name, fk_name = ref_name.python_field_name, fk.python_field_name
     keys = sorted({p.__dict__[key_name] for p in parents} - {None})
     children: dict[Any, list[BaseModel]] = defaultdict(list)
-    column = target.__mapper__.attributes[fk_name].column
-    for start in range(0, len(keys), _IN_CHUNK):
-        for child in (
-            Query(target, session).filter(column.in_(keys[start : start + _IN_CHUNK])).all()
-        ):
-            children[child.__dict__.get(fk_name)].append(child)
+    for child in Query(target, session).load_in(fk_name, keys):
+        children[child.__dict__.get(fk_name)].append(child)
     set_loaded = rel.set_loaded
     for parent in parents:
         set_loaded(parent, children.get(parent.__dict__.get(key_name), []))

@@ -215,3 +215,24 @@ def test_nulls_sort_first_ascending_and_last_descending_everywhere(shop):
         assert descending == ["Emonda", "Domane", "Defy", "Attain", None]
         owners = [b.owner_id is None for b in Bike.query(s).order_by(Bike.owner_id.desc()).all()]
         assert owners[-1] and not any(owners[:-1])
+
+
+def test_eager_loading_over_more_parents_than_one_in_list_holds(app):
+    """503 owners: two IN lists (500 and a padded 3), every child loaded once, to its own
+    parent, both ways."""
+    with Session(app) as s:
+        owners = [Owner(name=f"o{i}") for i in range(503)]
+        bikes = [
+            Bike(brand=f"b{i}-{k}", owner=o) for i, o in enumerate(owners) for k in range(i % 3)
+        ]
+        s.add_all([*owners, *bikes])
+        s.commit()
+    with Session(app) as s:
+        loaded = Owner.query(s).options(joinedload(Owner.bikes)).all()
+        by_owner = Bike.query(s).options(joinedload(Bike.owner)).all()
+        s.rollback()
+    assert len(loaded) == 503 and len(by_owner) == len(bikes) == 502
+    for owner in loaded:
+        i = int(owner.name[1:])
+        assert sorted(brands(owner.bikes)) == [f"b{i}-{k}" for k in range(i % 3)]
+    assert all(b.owner.name == "o" + b.brand[1:].split("-")[0] for b in by_owner)
