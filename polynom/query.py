@@ -399,7 +399,7 @@ class Query(Generic[M]):
         cache = mapper.statement_cache
         models: list[M] = []
         for start in range(0, len(values), _IN_CHUNK):
-            chunk = [to_db(v) for v in values[start : start + _IN_CHUNK]]
+            chunk = list(values[start : start + _IN_CHUNK])
             size = min(_IN_CHUNK, 1 << (len(chunk) - 1).bit_length())
             chunk += chunk[-1:] * (size - len(chunk))
             key = ("load_in", name, size, mapper.schema.namespace())
@@ -407,7 +407,7 @@ class Query(Generic[M]):
             if text is None:
                 query = Query(self._model, self._session).filter(column.in_(chunk))
                 text = cache[key] = query.statement()[0]
-            rows = self._run(text, chunk)
+            rows = self._run(text, [to_db(v) for v in chunk])
             models += self._session.unit_of_work.models_for_rows(self._model, rows)
         return models
 
