@@ -262,6 +262,10 @@ class BaseModel:
         return f"<{type(self).__name__} {self.__dict__.get(ENTRY_ID)} {values}>"
 
 
+#: Marks the ``__init__`` functions :func:`_write_init` made.
+_WRITTEN = "__polynom_written__"
+
+
 def _write_init(cls: type[BaseModel]) -> None:
     """Give a model class an ``__init__`` written out for its fields (:mod:`.initializer`),
     unless the class or a base between it and ``BaseModel`` has its own."""
@@ -279,10 +283,6 @@ def _write_init(cls: type[BaseModel]) -> None:
     )
     setattr(init, _WRITTEN, True)
     type.__setattr__(cls, "__init__", init)
-
-
-#: Marks the ``__init__`` functions :func:`_write_init` made.
-_WRITTEN = "__polynom_written__"
 
 
 class FlexModel(BaseModel):
