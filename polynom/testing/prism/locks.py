@@ -201,8 +201,9 @@ class LockManager:
             lock.owners.discard(txn)
             if not lock.owners:
                 lock.exclusive = False
-                if not lock.waiting:
-                    del self._locks[lockable]
+            # The lock stays registered, as in Polypheny's LockablesRegistry: a waiter woken
+            # below still looks at this object, and a fresh one made for a later request
+            # would let both hold it.
             lock.waiting.clear()  # everyone waiting looks again (signalAll)
         txn.held.clear()
         txn.written.clear()
