@@ -14,6 +14,7 @@ from typing import Any
 
 from polynom.stores.sqlite.translate.dml import SelectSources
 from polynom.stores.sqlite.translate.names import mangle, quote
+from polynom.stores.sqlite.translate.paging import ROWID
 from polynom.stores.sqlite.translate.translation import Translation, result_types, translate
 from polynom.stores.sqlite.translate.types import type_from_decl
 from polynom.stores.sqlite.writes import Column, WritePlan, write_plan
@@ -40,6 +41,7 @@ class Catalog:
         self._closed = False
         self._columns: dict[str, list[tuple[str, str]]] = {}  # table -> [(column, type)]
         self._tables: set[str] | None = None  # every "ns.t" table, lower-cased
+        self._rowids: dict[str, bool] = {}  # table (lower-cased) -> has_rowid()
         self._conn: sqlite3.Connection | None = None
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -141,6 +143,26 @@ class Catalog:
             self._columns[key] = columns
             return columns
 
+    def has_rowid(self, table: str, raw: sqlite3.Connection) -> bool:
+        """True when ``table`` is a table with a rowid that :data:`~.paging.ROWID` names (not a
+        view, not ``WITHOUT ROWID``, no column of that name): one a page may be read from by
+        its rowids first (:mod:`~.translate.paging`). ``raw`` is the connection about to read
+        it (no other is opened). Cached until DDL runs."""
+        key = table.lower()
+        known = self._rowids.get(key)
+        if known is None:
+            try:
+                kind = raw.execute("SELECT type, wr FROM pragma_table_list(?)", (table,))
+                names = raw.execute("SELECT name FROM pragma_table_info(?)", (table,))
+                known = kind.fetchall() == [("table", 0)] and ROWID not in {
+                    name.lower() for (name,) in names.fetchall()
+                }
+            except sqlite3.Error:  # (pragma_table_list is SQLite 3.37's)
+                known = False
+            with self._lock:
+                self._rowids[key] = known
+        return known
+
     def result_types(self, sources: SelectSources, width: int) -> list[str | None]:
         """The Polypheny type of each of ``width`` result columns (see :func:`result_types`)."""
         return result_types(sources, width, self.table_columns)
@@ -149,6 +171,7 @@ class Catalog:
         """Drop what is cached: DDL changed the tables."""
         with self._lock:
             self._columns.clear()
+            self._rowids.clear()
             self._tables = None
             self._writes.clear()
             self._writes_by_id.clear()

@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import Sequence
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from polynom.errors import (
     ConflictError,
@@ -107,6 +107,23 @@ class SqliteResult(Result):
         return self._types
 
 
+class _PagedRead(NamedTuple):
+    """The two texts of a paged read (see :mod:`~.translate.paging`) and the table it reads:
+    which one runs depends on the table, which DDL may change."""
+
+    stored: str
+    paged: str
+    table: str
+
+
+def _read_text(tr: Translation) -> str | _PagedRead:
+    """What :meth:`SqliteConnection.fetch_rows` runs for a query."""
+    text = tr.stored_sql or tr.sql
+    if tr.paged_sql is None or tr.sources is None:
+        return text
+    return _PagedRead(text, tr.paged_sql, tr.sources[0][0][1])
+
+
 class SqliteConnection(StoreConnection):
     """One pooled ``sqlite3`` connection with an explicit transaction.
 
@@ -125,7 +142,7 @@ class SqliteConnection(StoreConnection):
         self._broken = False
         self.polypheny = polypheny
         #: The SQLite text of each read :meth:`fetch_rows` ran (by its Polypheny text).
-        self._reads: dict[str, str] = {}
+        self._reads: dict[str, str | _PagedRead] = {}
 
     @property
     def broken(self) -> bool:
@@ -196,18 +213,23 @@ class SqliteConnection(StoreConnection):
         (a get by id, a query's models, a lazy load), which converts by polytype itself, so
         SQLite runs no converter per value. Its SQLite text is kept per statement (a read's
         translation depends on nothing but its text, unless it names a bare table, which
-        goes the long way)."""
+        goes the long way). A page of one table's rows is read by their rowids first
+        (:mod:`~.translate.paging`)."""
         raw = self._raw
         if raw is None or self._broken:
             raw = self._conn()  # raises
-        text = self._reads.get(sql)
-        if text is None:
+        read = self._reads.get(sql)
+        if read is None:
             tr = self.translate(sql)
             if tr.kind != DML or tr.writes or tr.bare:
                 return self.execute(sql, params).rows
             if len(self._reads) >= _MAX_READS:
                 self._reads.clear()
-            text = self._reads[sql] = tr.stored_sql or tr.sql
+            read = self._reads[sql] = _read_text(tr)
+        if isinstance(read, str):
+            text = read
+        else:  # a page: by its rowids first where the table has them
+            text = read.paged if self._catalog.has_rowid(read.table, raw) else read.stored
         try:
             return raw.execute(text, adapt_params(params) if params else ()).fetchall()
         except (sqlite3.Error, OverflowError) as exc:

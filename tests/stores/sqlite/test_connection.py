@@ -8,6 +8,8 @@ import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from datetime import time as dtime
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,6 +17,7 @@ from polynom.errors import (
     ConflictError,
     StoreError,
 )
+from polynom.stores import open_store
 from polynom.stores.sqlite import SqliteConnection, SqliteStore
 from tests.stores.sqlite._data import add_bikes, rows, shop
 
@@ -285,6 +288,46 @@ def test_queries_joins_limits_and_counts(store: SqliteStore) -> None:
         )
         assert updated.rowcount == 2 and updated.columns == []
         assert conn.execute('DELETE FROM "shop"."bike" WHERE "name" = ?', ["nothing"]).rowcount == 0
+
+
+_PAGE = (
+    'SELECT "t"."name", "t"."price" FROM "shop"."bike" AS "t" '
+    'ORDER BY "t"."price" DESC LIMIT 2 OFFSET 1'
+)
+
+
+def test_a_page_is_read_by_its_rowids_first_while_the_table_has_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mapper's paged reads sort the rows' ids, not the rows (``translate/paging.py``).
+    Once a column is named ``_rowid_`` (DDL on any connection), the same read runs as
+    written: ``_rowid_`` would name that column, whose values need not be unique."""
+    ran: list[str] = []
+    connect = sqlite3.connect
+
+    def traced(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        raw = connect(*args, **kwargs)
+        raw.set_trace_callback(ran.append)
+        return raw
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    store = open_store(f"sqlite:///{tmp_path / 'paged.db'}")
+    assert isinstance(store, SqliteStore)
+    try:
+        shop(store)
+        add_bikes(store, *((f"b{i}", f"bike {i}", str(i)) for i in range(1, 5)))
+        add_bikes(store, ("b5", "bike 5", None))
+        with store.connection() as conn:
+            assert conn.fetch_rows(_PAGE) == [("bike 3", 3.0), ("bike 2", 2.0)]
+            assert "_rowid_ IN (SELECT" in ran[-1]
+        store.execute_ddl(['ALTER TABLE "shop"."bike" ADD COLUMN "_rowid_" INTEGER'])
+        with store.connection() as conn:
+            conn.execute('UPDATE "shop"."bike" SET "_rowid_" = 1')
+            conn.commit()
+            assert conn.fetch_rows(_PAGE) == [("bike 3", 3.0), ("bike 2", 2.0)]
+            assert "_rowid_ IN" not in ran[-1] and "LIMIT 2 OFFSET 1" in ran[-1]
+    finally:
+        store.close()
 
 
 def test_values_are_bound_never_pasted(store: SqliteStore) -> None:

@@ -33,7 +33,14 @@ from polynom.stores.sqlite.refusals import (
 )
 from polynom.stores.sqlite.translate.tokens import NUMBER, OP, QIDENT, WORD, Token, name_of
 
-__all__ = ["PUSHED_DOWN_NULL_ORDER", "Block", "query_blocks", "rewrite_clauses", "sorted_items"]
+__all__ = [
+    "PUSHED_DOWN_NULL_ORDER",
+    "Block",
+    "query_blocks",
+    "rewrite_clauses",
+    "sorted_items",
+    "sorts_by_columns",
+]
 
 #: How a sort pushed down to Polypheny's default store places NULLs (see the docstring):
 #: ``(direction, NULLS clause as written or "") -> the clause SQLite is given``.
@@ -197,6 +204,14 @@ def sorted_items(toks: list[Token], sig: list[int]) -> dict[int, tuple[int, list
         if item is not None:
             found.setdefault(item[0], (item[1], []))[1].append((a, b))
     return found
+
+
+def sorts_by_columns(toks: list[Token], sig: list[int], block: Block) -> bool:
+    """True when every ORDER BY item of ``block`` sorts by a qualified column name
+    (``"t0"."price" DESC``): an item that means the same in any SELECT over the same table,
+    never a select-list alias or a position."""
+    t = _Tokens(toks, sig)
+    return all(_is_qualified_name(t, *_direction(t, span)[0]) for span in block.order)
 
 
 def _is_qualified_name(t: _Tokens, a: int, b: int) -> bool:

@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from polynom.errors import StoreError
 from polynom.stores.sqlite.translate.clauses import rewrite_clauses, sorted_items
 from polynom.stores.sqlite.translate.names import backquote, mangle
+from polynom.stores.sqlite.translate.paging import deferred_page
 from polynom.stores.sqlite.translate.tokens import (
     OP,
     PARAM,
@@ -171,6 +172,9 @@ class DmlRewriter:
         self.set_params: tuple[tuple[int, str], ...] = ()
         #: A SELECT's text with its plain result columns as stored (see the module docstring).
         self.stored_sql: str | None = None
+        #: A paged SELECT's stored text that reads the page's rowids first, if it is one
+        #: (see :mod:`.paging`).
+        self.paged_sql: str | None = None
         self._item_starts: tuple[int, ...] = ()
 
     # -- helpers over significant positions ----------------------------------------------
@@ -450,6 +454,10 @@ class DmlRewriter:
                     name = names_end[ob]
                     out[sig[ob]] = name + ")" + out[sig[ob]][len(name) :]
             self.stored_sql = "".join(out) if plain else text
+            if len(refs) == 1 and refs[0].depth == 0 and None not in self.sources[1]:
+                r = refs[0]
+                qualifier = backquote(r.alias or r.auto_alias or r.table)
+                self.paged_sql = deferred_page(self.toks, sig, out, qualifier)
         return text
 
     def _select_sources(self, refs: list[_Ref]) -> SelectSources | None:

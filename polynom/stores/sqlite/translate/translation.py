@@ -45,6 +45,9 @@ class Translation(NamedTuple):
     #: A SELECT's SQLite text with its plain result columns in their stored form, no
     #: converter applied (:mod:`.dml`); None for other statements.
     stored_sql: str | None = None
+    #: ``stored_sql`` for a paged SELECT of one table, reading the page's rowids first
+    #: (:mod:`.paging`): what a store runs when the table has its rowid as ``_rowid_``.
+    paged_sql: str | None = None
 
 
 # INSERT ... VALUES (?, ?), (?, ?) ...: only the head needs reading; the tail is checked to
@@ -120,6 +123,7 @@ def translate(
         rewriter.insert_columns,
         rewriter.set_params,
         rewriter.stored_sql,
+        rewriter.paged_sql,
     )
 
 
