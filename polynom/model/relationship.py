@@ -23,6 +23,7 @@ mapped target has a plain attribute, not a relationship, of that name.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
@@ -327,46 +328,75 @@ class Relationship(RelationshipAttribute):
 class _RelatedList(list[BaseModel]):
     """The list behind a one-to-many relationship; keeps foreign keys and backrefs in step.
 
-    Slotted: a lazy or eager load makes one per parent, and without a ``__dict__`` it is one
-    object for the garbage collector instead of two. Made by :func:`_related_list`, with
-    list's own ``__init__`` (a Python one doubled the cost of making it)."""
+    It holds its parent weakly: the parent holds the list (in its ``__dict__``), and a list
+    holding it back would make every parent a lazy or eager load fills a reference cycle,
+    freed with its children only by the cyclic garbage collector long after the session
+    ended. The parent is alive whenever its session is (the identity map holds it).
+    Slotted: a load makes one per parent, and without a ``__dict__`` it is one object for
+    the garbage collector instead of two. Made by :func:`_related_list`, with list's own
+    ``__init__`` (a Python one doubled the cost of making it)."""
 
-    __slots__ = ("_parent", "_rel")
+    __slots__ = ("_parent_ref", "_rel")
 
     if TYPE_CHECKING:  # the slots' types; at run time list's own __init__ runs
 
         def __init__(self, items: Iterable[BaseModel] = ()) -> None:
             self._rel: Relationship
-            self._parent: BaseModel
+            self._parent_ref: weakref.ref[BaseModel]
 
-    def _link(self, child: BaseModel) -> None:
+    @property
+    def _parent(self) -> BaseModel:
+        """The model whose list this is, which changing the list changes (foreign keys,
+        backrefs and cascades are its): refused, before any change, when it is gone or
+        detached."""
+        parent = self._parent_ref()
+        rel = self._rel
+        owner = rel.owner.__name__ if rel.owner else "parent"
+        if parent is None:
+            raise RelationshipError(
+                f"cannot change {rel}: the {owner} this list belongs to no longer exists "
+                f"(nothing referenced it); keep the {owner} while you change its {rel.name}"
+            )
+        tracker = _tracker(parent)
+        if tracker is not None and not tracker.is_active:
+            raise DetachedModelError(
+                f"cannot change {rel}: the {owner} is detached, no longer mapped (its session "
+                f"has {tracker.outcome or 'not started'}); query it again in an active session"
+            )
+        return parent
+
+    def _link(self, parent: BaseModel, child: BaseModel) -> None:
         rel = self._rel
         rel._check(child)
         if _status(child) is DELETED:
             raise RelationshipError(f"{rel}: cannot add a deleted {type(child).__name__}")
-        setattr(child, rel.foreign_key.python_field_name, self._parent._entry_id)
+        setattr(child, rel.foreign_key.python_field_name, parent._entry_id)
         back = rel._back()
         if back is not None:
-            child.__dict__[back.name] = self._parent
-        session = _tracker(self._parent)
+            child.__dict__[back.name] = parent
+        session = _tracker(parent)
         if session is not None and "save-update" in rel.cascade:
             _cascade_add(session, child)
 
-    def _unlink(self, child: BaseModel) -> None:
+    def _unlink(self, parent: BaseModel, child: BaseModel) -> None:
         rel = self._rel
         back = rel._back()
-        if back is not None and child.__dict__.get(back.name) is self._parent:
+        if back is not None and child.__dict__.get(back.name) is parent:
             child.__dict__[back.name] = None
-        session = _tracker(self._parent)
+        session = _tracker(parent)
         if "delete-orphan" in rel.cascade and session is not None:
             _orphan(session, child)
         elif _status(child) is not DELETED:
             setattr(child, rel.foreign_key.python_field_name, None)
 
+    # Each change takes the parent first: a list whose parent is gone refuses the change
+    # before making any of it.
+
     def append(self, child: BaseModel) -> None:
+        parent = self._parent
         if child in self:
             return
-        self._link(child)
+        self._link(parent, child)
         super().append(child)
 
     def extend(self, children: Iterable[BaseModel]) -> None:
@@ -378,43 +408,49 @@ class _RelatedList(list[BaseModel]):
         return self
 
     def insert(self, index: SupportsIndex, child: BaseModel) -> None:
+        parent = self._parent
         if child in self:
             return
-        self._link(child)
+        self._link(parent, child)
         super().insert(index, child)
 
     def remove(self, child: BaseModel) -> None:
+        parent = self._parent
         super().remove(child)
-        self._unlink(child)
+        self._unlink(parent, child)
 
     def pop(self, index: SupportsIndex = -1) -> BaseModel:
+        parent = self._parent
         child = super().pop(index)
-        self._unlink(child)
+        self._unlink(parent, child)
         return child
 
     def clear(self) -> None:
+        parent = self._parent
         children = list(self)
         super().clear()
         for child in children:
-            self._unlink(child)
+            self._unlink(parent, child)
 
     def __setitem__(self, index: Any, value: Any) -> None:
+        parent = self._parent
         old = self[index]
         old_list = old if isinstance(index, slice) else [old]
         new_list = list(value) if isinstance(index, slice) else [value]
         super().__setitem__(index, value if not isinstance(index, slice) else new_list)
         for child in old_list:
             if child not in self:
-                self._unlink(child)
+                self._unlink(parent, child)
         for child in new_list:
-            self._link(child)
+            self._link(parent, child)
 
     def __delitem__(self, index: Any) -> None:
+        parent = self._parent
         old = self[index]
         super().__delitem__(index)
         for child in old if isinstance(index, slice) else [old]:
             if child not in self:
-                self._unlink(child)
+                self._unlink(parent, child)
 
 
 def _related_list(
@@ -423,5 +459,5 @@ def _related_list(
     """The list behind ``parent``'s ``relationship``, holding ``items``."""
     related = _RelatedList(items)
     related._rel = relationship
-    related._parent = parent
+    related._parent_ref = weakref.ref(parent)
     return related

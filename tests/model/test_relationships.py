@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
-from polynom.errors import ForeignKeyViolation, RelationshipError
+from polynom.errors import DetachedModelError, ForeignKeyViolation, RelationshipError
 from polynom.model.model import BaseModel
 from polynom.model.relationship import Relationship
 from polynom.query import joinedload
@@ -39,6 +42,44 @@ def test_save_update_cascade_and_lazy_loading(app):
         loaded = Owner.query(session).get(owner._entry_id)
         assert sorted(b.brand for b in loaded.bikes) == ["x", "y"]
         assert all(b.owner is loaded for b in loaded.bikes)
+
+
+def test_models_a_load_filled_are_freed_without_the_cyclic_collector(app):
+    # owner.bikes held its owner: every parent a lazy or eager load filled was a reference
+    # cycle, and took its children with it to the cyclic collector after the session ended
+    owner = _owner_with_a_bike(app, "freed", "freed-bike")
+    gc.disable()
+    try:
+        for options in ((), (joinedload(Owner.bikes),)):
+            with Session(app) as session:
+                loaded = Owner.query(session).options(*options).get(owner._entry_id)
+                (bike,) = loaded.bikes
+                refs = weakref.ref(loaded), weakref.ref(bike)
+            assert [b.brand for b in loaded.bikes] == ["freed-bike"]  # detached, still readable
+            del loaded, bike
+            assert [r() for r in refs] == [None, None]
+    finally:
+        gc.enable()
+
+
+def test_a_list_whose_parent_is_gone_or_detached_refuses_changes(app):
+    bikes = Owner(name="dropped").bikes  # nothing keeps the Owner
+    with pytest.raises(RelationshipError, match=r"cannot change Owner\.bikes: the Owner"):
+        bikes.append(Bike(brand="nowhere"))
+    assert bikes == []
+    owner = _owner_with_a_bike(app, "kept", "one")
+    with Session(app) as session:
+        loaded = Owner.query(session).get(owner._entry_id)
+        bikes = loaded.bikes
+        assert [b.brand for b in bikes] == ["one"]
+    with pytest.raises(DetachedModelError, match=r"cannot change Owner\.bikes: .* rolled back"):
+        bikes.clear()  # refused before any change, as a detached model's fields are
+    assert [b.brand for b in bikes] == ["one"] and bikes[0].owner_id == owner._entry_id
+    del loaded  # only the session held it, and the session has ended
+    for change in (bikes.clear, bikes.pop, lambda: bikes.remove(bikes[0])):
+        with pytest.raises(RelationshipError, match="no longer exists"):
+            change()
+    assert [b.brand for b in bikes] == ["one"]
 
 
 def test_parent_written_before_child_across_namespaces(app):
