@@ -10,6 +10,7 @@ benchmark runs the sides it has, and so does this test. PolyNOM 0.3 runs from
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import os
@@ -202,3 +203,27 @@ def test_the_settings_check_refuses_a_side_in_another_journal_mode(
     assert str(refused.value).rstrip().endswith(": unfair")
     fair.close()
     unfair.close()
+
+
+def test_a_timed_piece_pays_for_the_reference_cycles_it_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(BENCH))
+    import _harness
+
+    ticks = iter(range(100))  # a clock that moves one second per reading
+    monkeypatch.setattr(_harness.time, "perf_counter", lambda: float(next(ticks)))
+
+    def cycles(_: object) -> int:
+        for _ in range(100):
+            node: list[object] = []
+            node.append(node)
+        return 100
+
+    gc.disable()  # no automatic collection frees them inside the work
+    try:
+        assert _harness.timed(lambda _: 7) == (1.0, 7)  # left nothing: the work alone
+        assert _harness.timed(cycles) == (2.0, 100)  # the work and the collection after it
+        assert gc.collect() == 0  # freed within timed, not by whoever collects next
+    finally:
+        gc.enable()
