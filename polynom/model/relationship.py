@@ -24,7 +24,7 @@ mapped target has a plain attribute, not a relationship, of that name.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, SupportsIndex
 
 from polynom.errors import (
@@ -342,7 +342,7 @@ class _RelatedList(list[BaseModel]):
 
         def __init__(self, items: Iterable[BaseModel] = ()) -> None:
             self._rel: Relationship
-            self._parent_ref: weakref.ref[BaseModel]
+            self._parent_ref: Callable[[], BaseModel | None]
 
     @property
     def _parent(self) -> BaseModel:
@@ -364,6 +364,12 @@ class _RelatedList(list[BaseModel]):
                 f"has {tracker.outcome or 'not started'}); query it again in an active session"
             )
         return parent
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        """Pickled and deep-copied with its parent (a weak reference is neither), and made
+        again holding its items without linking them: they are linked already."""
+        rel = self._rel
+        return _restore_related, (rel.owner, rel.name, self._parent_ref(), list(self))
 
     def _link(self, parent: BaseModel, child: BaseModel) -> None:
         rel = self._rel
@@ -461,3 +467,21 @@ def _related_list(
     related._rel = relationship
     related._parent_ref = weakref.ref(parent)
     return related
+
+
+def _no_parent() -> None:
+    """The parent reference of a list restored after its parent was gone."""
+    return None
+
+
+def _restore_related(
+    owner: type[BaseModel], name: str, parent: BaseModel | None, items: list[BaseModel]
+) -> _RelatedList:
+    """A pickled or deep-copied list, made again (see ``_RelatedList.__reduce_ex__``)."""
+    relationship = getattr(owner, name)
+    if parent is None:
+        related = _RelatedList(items)
+        related._rel = relationship
+        related._parent_ref = _no_parent
+        return related
+    return _related_list(relationship, parent, items)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import gc
+import pickle
 import weakref
 
 import pytest
@@ -64,9 +66,11 @@ def test_models_a_load_filled_are_freed_without_the_cyclic_collector(app):
 
 def test_a_list_whose_parent_is_gone_or_detached_refuses_changes(app):
     bikes = Owner(name="dropped").bikes  # nothing keeps the Owner
-    with pytest.raises(RelationshipError, match=r"cannot change Owner\.bikes: the Owner"):
-        bikes.append(Bike(brand="nowhere"))
-    assert bikes == []
+    restored = pickle.loads(pickle.dumps(bikes))
+    for orphan in (bikes, restored):
+        with pytest.raises(RelationshipError, match=r"cannot change Owner\.bikes: the Owner"):
+            orphan.append(Bike(brand="nowhere"))
+        assert orphan == []
     owner = _owner_with_a_bike(app, "kept", "one")
     with Session(app) as session:
         loaded = Owner.query(session).get(owner._entry_id)
@@ -80,6 +84,17 @@ def test_a_list_whose_parent_is_gone_or_detached_refuses_changes(app):
         with pytest.raises(RelationshipError, match="no longer exists"):
             change()
     assert [b.brand for b in bikes] == ["one"]
+
+
+def test_a_parent_and_its_list_pickle_and_deep_copy_together():
+    owner = Owner(name="o")
+    owner.bikes.append(Bike(brand="b"))
+    for copied in (pickle.loads(pickle.dumps(owner)), copy.deepcopy(owner)):
+        assert copied is not owner and [b.brand for b in copied.bikes] == ["b"]
+        assert copied.bikes[0].owner is copied
+        extra = Bike(brand="c")
+        copied.bikes.append(extra)  # the copy's list belongs to the copy
+        assert extra.owner is copied and [b.brand for b in owner.bikes] == ["b"]
 
 
 def test_parent_written_before_child_across_namespaces(app):
