@@ -350,9 +350,9 @@ class _RelatedList(list[BaseModel]):
         backrefs and cascades are its): refused, before any change, when it is gone or
         detached."""
         parent = self._parent_ref()
-        rel = self._rel
-        owner = rel.owner.__name__ if rel.owner else "parent"
         if parent is None:
+            rel = self._rel
+            owner = rel.owner.__name__ if rel.owner else "parent"
             raise RelationshipError(
                 f"cannot change {rel}: the {owner} this list belongs to no longer exists "
                 f"(nothing referenced it); keep the {owner} while you change its {rel.name}"
@@ -360,8 +360,9 @@ class _RelatedList(list[BaseModel]):
         tracker = _tracker(parent)
         if tracker is not None and not tracker.is_active:
             raise DetachedModelError(
-                f"cannot change {rel}: the {owner} is detached, no longer mapped (its session "
-                f"has {tracker.outcome or 'not started'}); query it again in an active session"
+                f"cannot change {self._rel}: the {type(parent).__name__} is detached, no longer "
+                f"mapped (its session has {tracker.outcome or 'not started'}); query it again "
+                "in an active session"
             )
         return parent
 
@@ -460,12 +461,13 @@ class _RelatedList(list[BaseModel]):
 
 
 def _related_list(
-    relationship: Relationship, parent: BaseModel, items: Iterable[BaseModel]
+    relationship: Relationship, parent: BaseModel | None, items: Iterable[BaseModel]
 ) -> _RelatedList:
-    """The list behind ``parent``'s ``relationship``, holding ``items``."""
+    """The list behind ``parent``'s ``relationship``, holding ``items`` (None: a list
+    restored after its parent was gone)."""
     related = _RelatedList(items)
     related._rel = relationship
-    related._parent_ref = weakref.ref(parent)
+    related._parent_ref = _no_parent if parent is None else weakref.ref(parent)
     return related
 
 
@@ -478,10 +480,4 @@ def _restore_related(
     owner: type[BaseModel], name: str, parent: BaseModel | None, items: list[BaseModel]
 ) -> _RelatedList:
     """A pickled or deep-copied list, made again (see ``_RelatedList.__reduce_ex__``)."""
-    relationship = getattr(owner, name)
-    if parent is None:
-        related = _RelatedList(items)
-        related._rel = relationship
-        related._parent_ref = _no_parent
-        return related
-    return _related_list(relationship, parent, items)
+    return _related_list(getattr(owner, name), parent, items)
