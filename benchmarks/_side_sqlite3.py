@@ -26,8 +26,9 @@ _SCHEMA = [
     "owner_id VARCHAR(36) REFERENCES owner (id), PRIMARY KEY (id))",
     "CREATE INDEX bike_owner_id ON bike (owner_id)",
 ]
-_COLUMNS = "id, brand, model, price, weight, in_stock, year, owner_id"
-_INSERT = f"INSERT INTO bike ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+#: The bike columns, in the order every read selects them.
+COLUMNS = "id, brand, model, price, weight, in_stock, year, owner_id"
+_INSERT = f"INSERT INTO bike ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 def _params(r: BikeRow) -> tuple[Any, ...]:
@@ -47,7 +48,7 @@ class Sqlite3Side:
     name = "sqlite3"
 
     def open(self, directory: str) -> None:
-        self.conn = sqlite3.connect(Path(directory) / "sqlite3.db", isolation_level=None)
+        self.conn = sqlite3.connect(Path(directory) / f"{self.name}.db", isolation_level=None)
         for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON"):
             self.conn.execute(f"PRAGMA {pragma}")
         for statement in _SCHEMA:
@@ -80,18 +81,18 @@ class Sqlite3Side:
         return [p[0] for p in params]
 
     def get_each(self, ids: list[str]) -> int:
-        sql = f"SELECT {_COLUMNS} FROM bike WHERE id = ?"
+        sql = f"SELECT {COLUMNS} FROM bike WHERE id = ?"
         execute = self.conn.execute
         return sum(execute(sql, (i,)).fetchone() is not None for i in ids)
 
     def filters(self, bands: list[tuple[Decimal, Decimal]]) -> int:
-        sql = f"SELECT {_COLUMNS} FROM bike WHERE price >= ? AND price < ?"
+        sql = f"SELECT {COLUMNS} FROM bike WHERE price >= ? AND price < ?"
         return sum(
             len(self.conn.execute(sql, (float(low), float(high))).fetchall()) for low, high in bands
         )
 
     def load_all(self) -> Any:
-        return None, self.conn.execute(f"SELECT {_COLUMNS} FROM bike").fetchall()
+        return None, self.conn.execute(f"SELECT {COLUMNS} FROM bike").fetchall()
 
     def update(self, loaded: Any) -> int:
         rows = loaded[1]
@@ -102,14 +103,14 @@ class Sqlite3Side:
         pass
 
     def lazy(self) -> int:
-        sql = f"SELECT {_COLUMNS} FROM bike WHERE owner_id = ?"
+        sql = f"SELECT {COLUMNS} FROM bike WHERE owner_id = ?"
         owners = self.conn.execute("SELECT id, name FROM owner").fetchall()
         return sum(len(self.conn.execute(sql, (o[0],)).fetchall()) for o in owners)
 
     def eager(self) -> int:
         owners = self.conn.execute("SELECT id, name FROM owner").fetchall()
         bikes: defaultdict[str, list[tuple[Any, ...]]] = defaultdict(list)
-        sql = f"SELECT {_COLUMNS} FROM bike WHERE owner_id IN (SELECT id FROM owner)"
+        sql = f"SELECT {COLUMNS} FROM bike WHERE owner_id IN (SELECT id FROM owner)"
         for row in self.conn.execute(sql):
             bikes[row[7]].append(row)
         return sum(len(bikes[o[0]]) for o in owners)
@@ -123,11 +124,11 @@ class Sqlite3Side:
         return sum(self.conn.execute(sql, (b,)).fetchone()[0] for b in brands)
 
     def page_by_price(self, offsets: list[int]) -> int:
-        sql = f"SELECT {_COLUMNS} FROM bike ORDER BY price LIMIT {PAGE_SIZE} OFFSET ?"
+        sql = f"SELECT {COLUMNS} FROM bike ORDER BY price LIMIT {PAGE_SIZE} OFFSET ?"
         return sum(cents(r[3]) for at in offsets for r in self.conn.execute(sql, (at,)))
 
     def page_by_model(self, offsets: list[int]) -> int:
-        sql = f"SELECT {_COLUMNS} FROM bike ORDER BY model LIMIT {PAGE_SIZE} OFFSET ?"
+        sql = f"SELECT {COLUMNS} FROM bike ORDER BY model LIMIT {PAGE_SIZE} OFFSET ?"
         return sum(int(r[2][6:]) for at in offsets for r in self.conn.execute(sql, (at,)))
 
     def transactions(self, rows: list[BikeRow]) -> list[str]:

@@ -1,7 +1,7 @@
-"""polynom against SQLAlchemy's ORM, Peewee and raw sqlite3: the same model, in one run.
+"""polynom against SQLAlchemy's ORM, Peewee, raw sqlite3 and plain objects, in one run.
 
     python benchmarks/bench_mapper.py [--sizes 1000,10000,100000] [--rounds 5] [--runs 1]
-                                      [--sides polynom,SQLAlchemy,Peewee,sqlite3]
+                                      [--sides polynom,SQLAlchemy,Peewee,sqlite3,sqlite3+objects]
                                       [--workloads insert,get,...] [--repeat-rows 10000]
                                       [--json PATH]
 
@@ -163,6 +163,7 @@ def _peak_memory(p: Prepared) -> tuple[int, int]:
 
 def available_sides() -> tuple[dict[str, Callable[[], Side]], list[str]]:
     """The sides that can run here, and a note for each that cannot (a peer missing)."""
+    from _side_objects import ObjectsSide
     from _side_polynom import PolynomSide
     from _side_sqlite3 import Sqlite3Side
 
@@ -181,6 +182,7 @@ def available_sides() -> tuple[dict[str, Callable[[], Side]], list[str]]:
     except ImportError:
         missing.append("Peewee is not installed (pip install -e '.[bench]')")
     makers["sqlite3"] = Sqlite3Side
+    makers[OBJECTS] = ObjectsSide
     return makers, missing
 
 
@@ -263,8 +265,13 @@ def _freeze_inputs() -> None:
 
 # -- reporting -----------------------------------------------------------------------------
 
+#: The side that makes each row a plain object and holds it (``_side_objects.py``): the
+#: floor of any mapper, shown beside the targets as what polynom itself costs over it.
+OBJECTS = "sqlite3+objects"
+
 RATIOS = [
     ("pn/sqlite3", "polynom", "sqlite3"),
+    ("pn/objects", "polynom", OBJECTS),
     ("pn/SA", "polynom", "SQLAlchemy"),
     ("pn/Peewee", "polynom", "Peewee"),
 ]
@@ -305,13 +312,19 @@ GROWTH_SLACK = 1.10
 def growth(tables: list[Table], names: list[str]) -> str:
     """How each side's best grows from the smallest size to each larger one, and polynom's
     growth over sqlite3's (the goal: at most 1, within ``GROWTH_SLACK`` -- growing no faster
-    than the floor)."""
+    than the floor). Beside it, unjudged, polynom's growth over the plain objects' (what
+    of polynom's growth is not the cost of holding Python objects) and theirs over
+    sqlite3's (what holding them costs)."""
     first, rest = tables[0], tables[1:]
+    over = [
+        (a, b)
+        for a, b in (("polynom", "sqlite3"), ("polynom", OBJECTS), (OBJECTS, "sqlite3"))
+        if a in names and b in names
+    ]
     header = ["workload"]
     for t in rest:
         header += [f"{c} x{_rows(t) // _rows(first)}" for c in names]
-        if "polynom" in names and "sqlite3" in names:
-            header.append("pn/sqlite3")
+        header += [f"{_short(a)}/{_short(b)}" for a, b in over]
     lines = []
     for workload in first.rows:
         line = [workload]
@@ -322,12 +335,21 @@ def growth(tables: list[Table], names: list[str]) -> str:
                 value = b.best(c) if b else None
                 grown[c] = value / a if a and value else None
                 line.append(f"{grown[c]:.1f}" if grown[c] else "-")
-            if "polynom" in names and "sqlite3" in names:
-                pn, raw = grown.get("polynom"), grown.get("sqlite3")
-                ok = pn is not None and raw is not None and pn / raw <= GROWTH_SLACK
-                line.append(f"{pn / raw:.2f} {'holds' if ok else 'MISSED'}" if pn and raw else "-")
+            for pair in over:
+                top, bottom = grown.get(pair[0]), grown.get(pair[1])
+                if not (top and bottom):
+                    line.append("-")
+                elif pair == ("polynom", "sqlite3"):
+                    ok = top / bottom <= GROWTH_SLACK
+                    line.append(f"{top / bottom:.2f} {'holds' if ok else 'MISSED'}")
+                else:
+                    line.append(f"{top / bottom:.2f}")
         lines.append(line)
     return grid(header, lines)
+
+
+def _short(side: str) -> str:
+    return {"polynom": "pn", OBJECTS: "objects"}.get(side, side)
 
 
 def _rows(table: Table) -> int:

@@ -65,7 +65,7 @@ def test_bench_mapper_prints_a_table_per_size_targets_and_growth(tmp_path: Path)
         *("--dir", str(tmp_path), "--json", str(tmp_path / "mapper.json")),
     )
     assert "times per timing" not in out  # --repeat-rows 0: every read once per timing
-    sides = ["polynom", *PEERS, "sqlite3"]
+    sides = ["polynom", *PEERS, "sqlite3", "sqlite3+objects"]
     for side in sides:
         assert f"  {side}: journal_mode=wal, synchronous=2, foreign_keys=1" in out
     for title in ("100 bikes, 10 owners", "200 bikes, 20 owners"):
@@ -88,6 +88,9 @@ def test_bench_mapper_prints_a_table_per_size_targets_and_growth(tmp_path: Path)
     assert "pn/sqlite3" in out
     assert "Targets" in out and " held, " in out
     assert "Growth of the best" in out
+    growth = out[out.index("Growth of the best") :].splitlines()[2]
+    for column in ("pn/sqlite3", "pn/objects", "objects/sqlite3"):
+        assert column in growth
     saved = json.loads((tmp_path / "mapper.json").read_text())
     table = saved["tables"][0]
     assert table["contenders"] == sides

@@ -1,0 +1,111 @@
+"""The floor of any object mapper: raw ``sqlite3``, each row made into a plain object, held.
+
+The same SQL as ``_side_sqlite3.py`` (its writes, counts and exists unchanged), but every
+row a read returns becomes an object -- a class with ``__slots__``, its attributes the row's
+values as SQLite returns them: no conversion, no validation, no identity map, no change
+tracking -- and the objects of one workload are held until it ends, as a session holds
+what it loaded: an owner holds the list of its bikes. Nothing a mapper does can be
+cheaper, so polynom's figures over this side's are what polynom itself costs, and this
+side's growth over raw ``sqlite3``'s is what holding Python objects costs at scale (more
+objects than the collector's thresholds, a heap larger than the caches) -- a cost raw
+``sqlite3``, which drops each row once counted, never pays.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from _mapper_data import PAGE_SIZE, cents
+from _side_sqlite3 import COLUMNS, Sqlite3Side
+
+
+class _Bike:
+    __slots__ = ("brand", "id", "in_stock", "model", "owner_id", "price", "weight", "year")
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        (
+            self.id,
+            self.brand,
+            self.model,
+            self.price,
+            self.weight,
+            self.in_stock,
+            self.year,
+            self.owner_id,
+        ) = row
+
+
+class _Owner:
+    __slots__ = ("bikes", "id", "name")
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        self.id, self.name = row
+        self.bikes: list[_Bike] = []
+
+
+def _bikes(rows: list[tuple[Any, ...]]) -> list[_Bike]:
+    return [_Bike(r) for r in rows]
+
+
+class ObjectsSide(Sqlite3Side):
+    name = "sqlite3+objects"
+
+    def get_each(self, ids: list[str]) -> int:
+        sql = f"SELECT {COLUMNS} FROM bike WHERE id = ?"
+        execute = self.conn.execute
+        held = []
+        for i in ids:
+            row = execute(sql, (i,)).fetchone()
+            if row is not None:
+                held.append(_Bike(row))
+        return len(held)
+
+    def filters(self, bands: list[tuple[Decimal, Decimal]]) -> int:
+        sql = f"SELECT {COLUMNS} FROM bike WHERE price >= ? AND price < ?"
+        held = [
+            _bikes(self.conn.execute(sql, (float(low), float(high))).fetchall())
+            for low, high in bands
+        ]
+        return sum(map(len, held))
+
+    def load_all(self) -> Any:
+        return None, _bikes(self.conn.execute(f"SELECT {COLUMNS} FROM bike").fetchall())
+
+    def update(self, loaded: Any) -> int:
+        bikes = loaded[1]
+        for b in bikes:
+            b.weight += 1
+        self._write("UPDATE bike SET weight = ? WHERE id = ?", [(b.weight, b.id) for b in bikes])
+        return len(bikes)
+
+    def _owners(self) -> list[_Owner]:
+        return [_Owner(r) for r in self.conn.execute("SELECT id, name FROM owner")]
+
+    def lazy(self) -> int:
+        sql = f"SELECT {COLUMNS} FROM bike WHERE owner_id = ?"
+        owners = self._owners()
+        for o in owners:
+            o.bikes = _bikes(self.conn.execute(sql, (o.id,)).fetchall())
+        return sum(len(o.bikes) for o in owners)
+
+    def eager(self) -> int:
+        owners = self._owners()
+        by_owner: defaultdict[str, list[_Bike]] = defaultdict(list)
+        sql = f"SELECT {COLUMNS} FROM bike WHERE owner_id IN (SELECT id FROM owner)"
+        for row in self.conn.execute(sql):
+            by_owner[row[7]].append(_Bike(row))
+        for o in owners:
+            o.bikes = by_owner[o.id]
+        return sum(len(o.bikes) for o in owners)
+
+    def _pages(self, order: str, offsets: list[int]) -> list[_Bike]:
+        sql = f"SELECT {COLUMNS} FROM bike ORDER BY {order} LIMIT {PAGE_SIZE} OFFSET ?"
+        return [b for at in offsets for b in _bikes(self.conn.execute(sql, (at,)).fetchall())]
+
+    def page_by_price(self, offsets: list[int]) -> int:
+        return sum(cents(b.price) for b in self._pages("price", offsets))
+
+    def page_by_model(self, offsets: list[int]) -> int:
+        return sum(int(b.model[6:]) for b in self._pages("model", offsets))
