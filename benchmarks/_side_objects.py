@@ -1,14 +1,15 @@
 """The floor of any object mapper: raw ``sqlite3``, each row made into a plain object, held.
 
-The same SQL as ``_side_sqlite3.py`` (its writes, counts and exists unchanged), but every
-row a read returns becomes an object -- a class with ``__slots__``, its attributes the row's
+The same SQL as ``_side_sqlite3.py`` (its counts and exists unchanged), but every row a
+read returns becomes an object -- a class with ``__slots__``, its attributes the row's
 values as SQLite returns them: no conversion, no validation, no identity map, no change
-tracking -- and the objects of one workload are held until it ends, as a session holds
-what it loaded: an owner holds the list of its bikes. Nothing a mapper does can be
-cheaper, so polynom's figures over this side's are what polynom itself costs, and this
-side's growth over raw ``sqlite3``'s is what holding Python objects costs at scale (more
-objects than the collector's thresholds, a heap larger than the caches) -- a cost raw
-``sqlite3``, which drops each row once counted, never pays.
+tracking -- and every bike written is one first, made from the values as a user makes
+one, written from its attributes. The objects of one workload are held until it ends, as
+a session holds what it loaded or was given: an owner holds the list of its bikes.
+Nothing a mapper does can be cheaper, so polynom's figures over this side's are what
+polynom itself costs, and this side's growth over raw ``sqlite3``'s is what holding Python
+objects costs at scale (more objects than the collector's thresholds, a heap larger than
+the caches) -- a cost raw ``sqlite3``, which drops each row once counted, never pays.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from _mapper_data import PAGE_SIZE, cents
-from _side_sqlite3 import COLUMNS, Sqlite3Side
+from _mapper_data import PAGE_SIZE, BikeRow, cents
+from _side_sqlite3 import COLUMNS, INSERT, Sqlite3Side, bike_params
 
 
 class _Bike:
@@ -36,6 +37,18 @@ class _Bike:
             self.owner_id,
         ) = row
 
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.id,
+            self.brand,
+            self.model,
+            self.price,
+            self.weight,
+            self.in_stock,
+            self.year,
+            self.owner_id,
+        )
+
 
 class _Owner:
     __slots__ = ("bikes", "id", "name")
@@ -51,6 +64,21 @@ def _bikes(rows: list[tuple[Any, ...]]) -> list[_Bike]:
 
 class ObjectsSide(Sqlite3Side):
     name = "sqlite3+objects"
+
+    def insert(self, rows: list[BikeRow]) -> list[str]:
+        bikes = [_Bike(bike_params(r)) for r in rows]
+        self._write(INSERT, [b.values() for b in bikes])
+        return [b.id for b in bikes]
+
+    def transactions(self, rows: list[BikeRow]) -> list[str]:
+        held = []
+        for r in rows:
+            bike = _Bike(bike_params(r))
+            self.conn.execute("BEGIN")
+            self.conn.execute(INSERT, bike.values())
+            self.conn.execute("COMMIT")
+            held.append(bike)
+        return [b.id for b in held]
 
     def get_each(self, ids: list[str]) -> int:
         sql = f"SELECT {COLUMNS} FROM bike WHERE id = ?"

@@ -28,10 +28,11 @@ _SCHEMA = [
 ]
 #: The bike columns, in the order every read selects them.
 COLUMNS = "id, brand, model, price, weight, in_stock, year, owner_id"
-_INSERT = f"INSERT INTO bike ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT = f"INSERT INTO bike ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
 
-def _params(r: BikeRow) -> tuple[Any, ...]:
+def bike_params(r: BikeRow) -> tuple[Any, ...]:
+    """A new bike's values as bound: a fresh id, the price as a float."""
     return (
         str(uuid.uuid4()),
         r.brand,
@@ -76,8 +77,8 @@ class Sqlite3Side:
     # -- workloads -----------------------------------------------------------------------
 
     def insert(self, rows: list[BikeRow]) -> list[str]:
-        params = [_params(r) for r in rows]
-        self._write(_INSERT, params)
+        params = [bike_params(r) for r in rows]
+        self._write(INSERT, params)
         return [p[0] for p in params]
 
     def get_each(self, ids: list[str]) -> int:
@@ -134,9 +135,9 @@ class Sqlite3Side:
     def transactions(self, rows: list[BikeRow]) -> list[str]:
         ids = []
         for r in rows:
-            params = _params(r)
+            params = bike_params(r)
             self.conn.execute("BEGIN")
-            self.conn.execute(_INSERT, params)
+            self.conn.execute(INSERT, params)
             self.conn.execute("COMMIT")
             ids.append(params[0])
         return ids
