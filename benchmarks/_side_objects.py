@@ -4,8 +4,9 @@ The same SQL as ``_side_sqlite3.py`` (its counts and exists unchanged), but ever
 read returns becomes an object -- a class with ``__slots__``, its attributes the row's
 values as SQLite returns them: no conversion, no validation, no identity map, no change
 tracking -- and every bike written is one first, made from the values as a user makes
-one, written from its attributes. The objects of one workload are held until it ends, as
-a session holds what it loaded or was given: an owner holds the list of its bikes.
+one, written from its attributes. The objects of one workload are held until it ends (a
+filter's until the next: the ORM sides give each filter a session of its own), as a
+session holds what it loaded or was given: an owner holds the list of its bikes.
 Nothing a mapper does can be cheaper, so polynom's figures over this side's are what
 polynom itself costs, and this side's growth over raw ``sqlite3``'s is what holding Python
 objects costs at scale (more objects than the collector's thresholds, a heap larger than
@@ -91,12 +92,12 @@ class ObjectsSide(Sqlite3Side):
         return len(held)
 
     def filters(self, bands: list[tuple[Decimal, Decimal]]) -> int:
+        # one filter's objects at a time: the ORM sides run each filter in a session of its own
         sql = f"SELECT {COLUMNS} FROM bike WHERE price >= ? AND price < ?"
-        held = [
-            _bikes(self.conn.execute(sql, (float(low), float(high))).fetchall())
-            for low, high in bands
-        ]
-        return sum(map(len, held))
+        execute = self.conn.execute
+        return sum(
+            len(_bikes(execute(sql, (float(low), float(high))).fetchall())) for low, high in bands
+        )
 
     def load_all(self) -> Any:
         return None, _bikes(self.conn.execute(f"SELECT {COLUMNS} FROM bike").fetchall())
